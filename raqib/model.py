@@ -161,6 +161,11 @@ class Track(msgspec.Struct, frozen=True, kw_only=True):
     spoofing_suspected: bool = False
     first_detection_time_s: float | None = None
     hits: int = 0
+    # Evidence the tracker hands to the classifier (not part of the recording contract):
+    ballistic_p: float = 0.0  # IMM probability of the ballistic motion model
+    rcs_dbsm: float | None = None  # mean radar cross-section of its detections
+    reported_class: dict[str, float] = msgspec.field(default_factory=dict)  # sensors' class votes, normalised
+    identity_kind: str | None = None  # the sensor kind its identity came from: "adsb", "remoteid", ...
 
 
 class Zone(msgspec.Struct, frozen=True, kw_only=True):
@@ -238,3 +243,17 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     action: str
     actor: str  # "raqib" for automatic changes, or the operator's user name
     reason: str
+
+
+class Authorisation(msgspec.Struct, frozen=True, kw_only=True):
+    """Permission for one cooperative identity (a Remote ID serial or an ICAO address) to fly.
+
+    ``zone_ids`` are the zones it may fly in (empty: anywhere outside protected zones);
+    ``from_s``/``until_s`` bound the time (scenario or UNIX seconds; None: no bound)."""
+
+    identity: str
+    name: str = ""
+    operator_id: str | None = None
+    zone_ids: tuple[str, ...] = ()
+    from_s: float | None = None
+    until_s: float | None = None

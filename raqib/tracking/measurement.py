@@ -1,0 +1,117 @@
+"""Measurement models: how a Detection sees the ENU state, batched.
+
+A detection measures a subset of these components, named by a *layout*:
+    r   slant range from the sensor (m)
+    az  azimuth, clockwise from north (rad inside the filter)
+    el  elevation (rad)
+    rr  range rate (m/s)
+    e n u     position in the site frame (m)      (ADS-B, Remote ID, system tracks)
+    ve vn vu  velocity (m/s)
+Polar radar plots are (r, az, el[, rr]); a radar with only Mode C height gives (r, az, u);
+bearing-only sensors give (az[, el]); position reports give (e, n, u[, ve, vn, vu]).
+The Jacobian H of each component is analytic (extended Kalman filter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from raqib.geo import FloatArray
+
+ANGLE_COMPONENTS = frozenset({"az", "el"})
+POSITION_COMPONENTS = ("e", "n", "u")
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementBatch:
+    """Detections of one layout from one scan: z (K,Z), R (K,Z,Z), sensor positions (K,3)."""
+
+    layout: tuple[str, ...]
+    z: FloatArray
+    r: FloatArray
+    sensor_enu_m: FloatArray
+    index: np.ndarray  # positions of these detections in the scan's detection list
+
+    @property
+    def is_bearing_only(self) -> bool:
+        return "r" not in self.layout and "e" not in self.layout
+
+    def approx_position_enu(self) -> FloatArray:
+        """A point estimate of each detection's position (K,3), for spatial gating and initiation."""
+        comp = {name: self.z[:, i] for i, name in enumerate(self.layout)}
+        if "e" in comp:
+            return np.stack([comp["e"], comp["n"], comp["u"]], axis=1)
+        rng = comp["r"]
+        az = comp["az"]
+        if "el" in comp:
+            el = comp["el"]
+        elif "u" in comp:
+            dz = comp["u"] - self.sensor_enu_m[:, 2]
+            el = np.arcsin(np.clip(dz / np.maximum(rng, 1.0), -1.0, 1.0))
+        else:
+            el = np.zeros_like(rng)
+        ground = rng * np.cos(el)
+        offset = np.stack([ground * np.sin(az), ground * np.cos(az), rng * np.sin(el)], axis=1)
+        return np.asarray(self.sensor_enu_m + offset)
+
+    def approx_position_sigma_m(self) -> FloatArray:
+        """A rough isotropic position standard deviation of each detection (K,), for gate radii."""
+        comp_var = {name: self.r[:, i, i] for i, name in enumerate(self.layout)}
+        if "e" in comp_var:
+            return np.sqrt(np.maximum(comp_var["e"], comp_var["u"]))
+        rng = self.z[:, self.layout.index("r")]
+        cross = rng * np.sqrt(comp_var["az"])
+        return np.sqrt(np.maximum(comp_var["r"], cross**2) + (rng**2 * comp_var.get("el", 0.0)))
+
+
+def predict_measurement(
+    x: FloatArray, sensor_enu_m: FloatArray, layout: tuple[str, ...]
+) -> tuple[FloatArray, FloatArray]:
+    """h(x) and its Jacobian for states x (...,6) seen from sensors (...,3).
+
+    Returns z_pred (...,Z) and H (...,Z,6)."""
+    d = x[..., :3] - sensor_enu_m
+    v = x[..., 3:]
+    de, dn, du = d[..., 0], d[..., 1], d[..., 2]
+    ground2 = np.maximum(de * de + dn * dn, 1e-6)
+    ground = np.sqrt(ground2)
+    rng2 = ground2 + du * du
+    rng = np.sqrt(rng2)
+    shape = x.shape[:-1]
+    rows_z: list[FloatArray] = []
+    rows_h: list[FloatArray] = []
+    for name in layout:
+        h = np.zeros((*shape, 6))
+        if name == "r":
+            value = rng
+            h[..., 0], h[..., 1], h[..., 2] = de / rng, dn / rng, du / rng
+        elif name == "az":
+            value = np.arctan2(de, dn)
+            h[..., 0], h[..., 1] = dn / ground2, -de / ground2
+        elif name == "el":
+            value = np.arctan2(du, ground)
+            h[..., 0] = -de * du / (rng2 * ground)
+            h[..., 1] = -dn * du / (rng2 * ground)
+            h[..., 2] = ground / rng2
+        elif name == "rr":
+            value = np.einsum("...k,...k->...", d, v) / rng
+            h[..., :3] = (v - value[..., None] * d / rng[..., None]) / rng[..., None]
+            h[..., 3:] = d / rng[..., None]
+        else:
+            axis = {"e": 0, "n": 1, "u": 2, "ve": 3, "vn": 4, "vu": 5}[name]
+            value = x[..., axis]
+            h[..., axis] = 1.0
+        rows_z.append(value)
+        rows_h.append(h)
+    return np.stack(rows_z, axis=-1), np.stack(rows_h, axis=-2)
+
+
+def innovation(z: FloatArray, z_pred: FloatArray, layout: tuple[str, ...]) -> FloatArray:
+    """z - h(x) with angle components wrapped into [-pi, pi)."""
+    nu = z - z_pred
+    for i, name in enumerate(layout):
+        if name in ANGLE_COMPONENTS:
+            nu[..., i] = (nu[..., i] + np.pi) % (2 * np.pi) - np.pi
+    return nu

@@ -1,0 +1,120 @@
+"""Motion models over the ENU state x = [e, n, u, ve, vn, vu] (m, m/s), batched over tracks.
+
+Every model is linear in the state for a given time step (the ballistic model linearises its
+drag about the current velocity), so the interacting multiple model filter can run all
+models of all tracks as one (N, M, 6, 6) array pass.
+
+Models (index in the IMM bank):
+  0 CV         nearly constant velocity, small white-noise acceleration
+  1 CT_LEFT    coordinated turn at +turn_rate (counter-clockwise seen from above)
+  2 CT_RIGHT   coordinated turn at -turn_rate
+  3 BALLISTIC  gravity and quadratic drag, a free-falling round
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from raqib.geo import FloatArray
+
+GRAVITY_MS2 = 9.80665
+
+CV, CT_LEFT, CT_RIGHT, BALLISTIC = 0, 1, 2, 3
+MODEL_NAMES = ("cv", "ct_left", "ct_right", "ballistic")
+N_MODELS = 4
+STATE_DIM = 6
+
+
+@dataclass(frozen=True, slots=True)
+class MotionConfig:
+    cv_accel_sigma_ms2: float = 1.5  # how hard an unmanoeuvring target may still accelerate
+    cv_vertical_accel_sigma_ms2: float = 0.8
+    turn_rate_deg_s: float = 6.0  # the turn models' rate; fixed-wing drones and airliners turn slower
+    turn_accel_sigma_ms2: float = 2.0
+    ballistic_accel_sigma_ms2: float = 4.0  # absorbs the unknown drag of the actual round
+    ballistic_drag_per_m: float = 1.0e-4  # rho * Cd * A / (2 m) of a nominal 107 mm rocket
+    mean_sojourn_s: float = 15.0  # how long a target stays in one mode, on average
+    initial_mode_probs: tuple[float, float, float, float] = (0.55, 0.15, 0.15, 0.15)
+
+
+def _noise(dt: FloatArray, sigma_h: float, sigma_v: float) -> FloatArray:
+    """Discrete white-noise acceleration covariance Q(dt) for (N,) steps -> (N, 6, 6)."""
+    dt2, dt3, dt4 = dt**2, dt**3, dt**4
+    q = np.zeros((len(dt), 6, 6))
+    for axis, sigma in ((0, sigma_h), (1, sigma_h), (2, sigma_v)):
+        s2 = sigma * sigma
+        q[:, axis, axis] = dt4 / 4 * s2
+        q[:, axis, axis + 3] = q[:, axis + 3, axis] = dt3 / 2 * s2
+        q[:, axis + 3, axis + 3] = dt2 * s2
+    return q
+
+
+def _cv_transition(dt: FloatArray) -> FloatArray:
+    f = np.broadcast_to(np.eye(6), (len(dt), 6, 6)).copy()
+    f[:, 0, 3] = f[:, 1, 4] = f[:, 2, 5] = dt
+    return f
+
+
+def _ct_transition(dt: FloatArray, omega_rad_s: float) -> FloatArray:
+    """x' = F x for a horizontal turn at a known rate; vertical motion is constant velocity."""
+    f = _cv_transition(dt)
+    wt = omega_rad_s * dt
+    s, c = np.sin(wt), np.cos(wt)
+    f[:, 0, 3] = s / omega_rad_s
+    f[:, 0, 4] = -(1 - c) / omega_rad_s
+    f[:, 1, 3] = (1 - c) / omega_rad_s
+    f[:, 1, 4] = s / omega_rad_s
+    f[:, 3, 3] = c
+    f[:, 3, 4] = -s
+    f[:, 4, 3] = s
+    f[:, 4, 4] = c
+    return f
+
+
+def ballistic_acceleration(velocity_ms: FloatArray, drag_per_m: FloatArray | float) -> FloatArray:
+    """a = g - k |v| v for velocities (..., 3) -> (..., 3)."""
+    speed = np.linalg.norm(velocity_ms, axis=-1, keepdims=True)
+    accel = -np.asarray(drag_per_m)[..., None] * speed * velocity_ms if np.ndim(drag_per_m) else (
+        -float(drag_per_m) * speed * velocity_ms
+    )
+    accel[..., 2] -= GRAVITY_MS2
+    return np.asarray(accel)
+
+
+def predict_bank(
+    x: FloatArray, p: FloatArray, dt: FloatArray, config: MotionConfig
+) -> tuple[FloatArray, FloatArray]:
+    """Predict every model of every track by dt (N,): x (N, M, 6), P (N, M, 6, 6) -> same shapes."""
+    omega = np.radians(config.turn_rate_deg_s)
+    transitions = np.stack(
+        [_cv_transition(dt), _ct_transition(dt, omega), _ct_transition(dt, -omega), _cv_transition(dt)], axis=1
+    )
+    noises = np.stack(
+        [
+            _noise(dt, config.cv_accel_sigma_ms2, config.cv_vertical_accel_sigma_ms2),
+            _noise(dt, config.turn_accel_sigma_ms2, config.cv_vertical_accel_sigma_ms2),
+            _noise(dt, config.turn_accel_sigma_ms2, config.cv_vertical_accel_sigma_ms2),
+            _noise(dt, config.ballistic_accel_sigma_ms2, config.ballistic_accel_sigma_ms2),
+        ],
+        axis=1,
+    )
+    x_pred = np.einsum("nmij,nmj->nmi", transitions, x)
+    # Ballistic: the acceleration at the start of the step, applied as a known input;
+    # the drag's dependence on velocity is left to the process noise.
+    accel = ballistic_acceleration(x[:, BALLISTIC, 3:], config.ballistic_drag_per_m)
+    x_pred[:, BALLISTIC, :3] += 0.5 * accel * dt[:, None] ** 2
+    x_pred[:, BALLISTIC, 3:] += accel * dt[:, None]
+    p_pred = transitions @ p @ np.swapaxes(transitions, -1, -2) + noises
+    return x_pred, p_pred
+
+
+def mode_transition(dt: FloatArray, config: MotionConfig) -> FloatArray:
+    """Markov mode transition matrices (N, M, M) for steps dt: stay with probability exp(-dt/tau)."""
+    stay = np.exp(-np.maximum(dt, 0.0) / config.mean_sojourn_s)
+    leave = (1.0 - stay) / (N_MODELS - 1)
+    pi = np.broadcast_to(leave[:, None, None], (len(dt), N_MODELS, N_MODELS)).copy()
+    idx = np.arange(N_MODELS)
+    pi[:, idx, idx] = stay[:, None]
+    return pi

@@ -1,0 +1,443 @@
+"""The multi-sensor, multi-target tracker.
+
+For each sensor scan, in time order:
+  1. predict every track to the scan time (IMM mixing and the motion-model bank);
+  2. propose (track, detection) pairs with a KD-tree, gate them exactly (chi-square);
+  3. assign within clusters of conflicting tracks (GNN, or JPDA weights in dense clusters);
+  4. update assigned tracks (EKF per model, IMM mode probabilities), score every track with
+     the log-likelihood ratio of target versus clutter, confirm or delete by score;
+  5. start tentative tracks from unused detections that carry a position.
+Cooperative identities (ICAO address, Remote ID serial) ride on the track: a report never
+joins a track bound to another identity, and one bound to its own identity is preferred.
+
+Late data: a scan older than the tracker's clock is not applied (tracks are never predicted
+backwards); it is counted in ``stats.late_scans``. The live runner's reordering window sorts
+data that arrive out of order within it before they reach the tracker.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from raqib.geo import FloatArray, enu_to_geodetic
+from raqib.model import TARGET_CLASSES, Detection, Sensor, Site, Track
+from raqib.tracking import imm
+from raqib.tracking.association import Pairs, assign_gnn, bearing_candidates, candidate_pairs, gate
+from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
+from raqib.tracking.motion import BALLISTIC, N_MODELS, MotionConfig, mode_transition, predict_bank
+from raqib.tracking.scan import SensorGeometry, build_batches
+from raqib.tracking.store import TrackStore
+
+CLASS_INDEX = {c.value: i for i, c in enumerate(TARGET_CLASSES)}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    motion: MotionConfig = field(default_factory=MotionConfig)
+    gate_probability: float = 0.9995
+    initial_speed_sigma_ms: float = 120.0  # prior on a new track's velocity, per axis
+    confirm_score: float = 9.0  # log-likelihood ratio to confirm (about 1e-4 false-track odds)
+    delete_tentative_score: float = -4.0
+    delete_drop_score: float = 14.0  # confirmed: delete when the score falls this far below its peak
+    max_coast_s: float = 6.0  # confirmed: delete after this long without an update ...
+    coast_periods: float = 4.0  # ... or this many revisit periods, whichever is longer
+    identity_bonus: float = 12.0  # cost taken off a pair whose identities agree
+    merge_distance_m: float = 40.0  # confirmed tracks closer than this, moving alike, are one object
+    merge_speed_diff_ms: float = 8.0
+    max_gate_radius_m: float = 4000.0
+    spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
+
+
+@dataclass
+class TrackerStats:
+    scans: int = 0
+    detections: int = 0
+    late_scans: int = 0
+    unknown_sensor_detections: int = 0
+    tracks_confirmed: int = 0
+
+
+class Tracker:
+    """Feed it scans with ``step``; read confirmed tracks back as Track records."""
+
+    def __init__(self, site: Site, sensors: Sequence[Sensor], config: TrackerConfig | None = None) -> None:
+        self.site = site
+        self.config = config or TrackerConfig()
+        self.sensors: dict[str, SensorGeometry] = {}
+        self.sensor_column: dict[str, int] = {}
+        self.store = TrackStore()
+        self.clock_s = -np.inf
+        self.stats = TrackerStats()
+        self._next_id = 1
+        for sensor in sensors:
+            self.add_sensor(sensor)
+
+    def add_sensor(self, sensor: Sensor) -> None:
+        self.sensors[sensor.sensor_id] = SensorGeometry.from_sensor(sensor, self.site)
+        self.sensor_column.setdefault(sensor.sensor_id, len(self.sensor_column))
+        self.store.ensure_sensor_columns(len(self.sensor_column))
+
+    # ------------------------------------------------------------------ public API
+
+    def step(self, detections: Sequence[Detection], time_s: float) -> list[Track]:
+        """Process every scan in ``detections`` (grouped by time and sensor, in time order),
+        then return the confirmed tracks predicted to ``time_s``."""
+        scans: dict[tuple[float, str], list[Detection]] = defaultdict(list)
+        for det in detections:
+            scans[(det.time_s, det.sensor_id)].append(det)
+        for (scan_time, sensor_id), dets in sorted(scans.items(), key=lambda item: item[0]):
+            self.process_scan(scan_time, sensor_id, dets)
+        self._delete_stale(max(time_s, self.clock_s))
+        return self.confirmed_tracks(time_s)
+
+    def process_scan(self, time_s: float, sensor_id: str, detections: Sequence[Detection]) -> None:
+        geometry = self.sensors.get(sensor_id)
+        if geometry is None:
+            self.stats.unknown_sensor_detections += len(detections)
+            return
+        if time_s < self.clock_s:
+            self.stats.late_scans += 1
+            return
+        self.clock_s = time_s
+        self.stats.scans += 1
+        self.stats.detections += len(detections)
+        store = self.store
+        n = len(store)
+        dt = np.maximum(time_s - store.time_s, 0.0)
+        pi = mode_transition(dt, self.config.motion)
+        x0, p0, c = imm.mix(store.x, store.p, store.mu, pi)
+        x_pred, p_pred = predict_bank(x0, p0, dt, self.config.motion)
+        x_hat, p_hat = imm.combine(x_pred, p_pred, c)
+        updated = np.zeros(n, bool)
+        new_tracks: list[TrackStore] = []
+        for batch in build_batches(detections, geometry, self.site):
+            used = self._associate_and_update(
+                batch, detections, geometry, time_s, x_pred, p_pred, c, x_hat, p_hat, updated
+            )
+            if not batch.is_bearing_only:
+                fresh = np.setdiff1d(np.arange(len(batch.z)), used)
+                if len(fresh):
+                    new_tracks.append(self._initiate(batch, fresh, detections, geometry, time_s))
+        self._score_misses(geometry, x_hat, updated, sensor_id)
+        for fresh_store in new_tracks:
+            self.store.append(fresh_store)
+        self._confirm_and_delete()
+        self._merge_duplicates()
+
+    def confirmed_tracks(self, time_s: float) -> list[Track]:
+        store = self.store
+        rows = np.flatnonzero(store.confirmed)
+        if len(rows) == 0:
+            return []
+        x_hat, p_hat, mu = self.predicted_state(rows, time_s)
+        lat, lon, alt = enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2], self.site)
+        lat, lon, alt = np.atleast_1d(lat), np.atleast_1d(lon), np.atleast_1d(alt)
+        sensor_names = list(self.sensor_column)
+        recent = store.sensor_time_s[rows] >= (time_s - 10.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rcs = store.rcs_sum_dbsm[rows] / store.rcs_count[rows]
+        tracks = []
+        for k, row in enumerate(rows):
+            votes = store.class_votes[row]
+            tracks.append(
+                Track(
+                    time_s=float(time_s),
+                    track_id=int(store.track_id[row]),
+                    lat_deg=float(lat[k]),
+                    lon_deg=float(lon[k]),
+                    alt_m=float(alt[k]),
+                    east_m=float(x_hat[k, 0]),
+                    north_m=float(x_hat[k, 1]),
+                    up_m=float(x_hat[k, 2]),
+                    vel_e_ms=float(x_hat[k, 3]),
+                    vel_n_ms=float(x_hat[k, 4]),
+                    vel_u_ms=float(x_hat[k, 5]),
+                    cov_enu=tuple(float(v) for v in p_hat[k].ravel()),
+                    sources=tuple(sensor_names[j] for j in np.flatnonzero(recent[k])),
+                    identity=store.identity[row],
+                    callsign=store.callsign[row],
+                    spoofing_suspected=bool(store.spoofing_suspected[row]),
+                    first_detection_time_s=float(store.first_time_s[row]),
+                    hits=int(store.hits[row]),
+                    ballistic_p=float(mu[k, BALLISTIC]),
+                    rcs_dbsm=None if np.isnan(rcs[k]) else float(rcs[k]),
+                    reported_class=self._vote_dict(votes),
+                    identity_kind=store.identity_kind[row],
+                )
+            )
+        return tracks
+
+    def predicted_state(self, rows: np.ndarray, time_s: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Combined state, covariance and mode probabilities of ``rows`` predicted to ``time_s``."""
+        store = self.store
+        dt = np.maximum(time_s - store.time_s[rows], 0.0)
+        pi = mode_transition(dt, self.config.motion)
+        x0, p0, c = imm.mix(store.x[rows], store.p[rows], store.mu[rows], pi)
+        x_pred, p_pred = predict_bank(x0, p0, dt, self.config.motion)
+        x_hat, p_hat = imm.combine(x_pred, p_pred, c)
+        return x_hat, p_hat, c
+
+    # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _vote_dict(votes: FloatArray) -> dict[str, float]:
+        total = votes.sum()
+        if total <= 0:
+            return {}
+        return {c.value: float(v / total) for c, v in zip(TARGET_CLASSES, votes, strict=True) if v > 0}
+
+    def _associate_and_update(
+        self,
+        batch: MeasurementBatch,
+        detections: Sequence[Detection],
+        geometry: SensorGeometry,
+        time_s: float,
+        x_pred: FloatArray,
+        p_pred: FloatArray,
+        c: FloatArray,
+        x_hat: FloatArray,
+        p_hat: FloatArray,
+        updated: np.ndarray,
+    ) -> np.ndarray:
+        """Associate one batch with the tracks not yet updated in this scan; update them.
+
+        Returns the batch-local indices of the detections used."""
+        store = self.store
+        eligible = np.flatnonzero(~updated)
+        if len(eligible) == 0:
+            return np.zeros(0, int)
+        if batch.is_bearing_only:
+            t_local, d = bearing_candidates(x_hat[eligible, :3], batch, geometry.max_range_m)
+        else:
+            det_pos = batch.approx_position_enu()
+            det_sigma = float(batch.approx_position_sigma_m().max())
+            pos_var = np.einsum("nii->n", p_hat[eligible, :3, :3])
+            radius = np.minimum(4.0 * np.sqrt(pos_var + det_sigma**2), self.config.max_gate_radius_m)
+            t_local, d = candidate_pairs(x_hat[eligible, :3], radius, det_pos)
+        pairs = gate(x_hat, p_hat, batch, eligible[t_local], d, self.config.gate_probability)
+        pairs, cost = self._identity_rules(pairs, batch, detections)
+        if len(pairs.track) == 0:
+            return np.zeros(0, int)
+        clutter = geometry.clutter_log_density(batch.layout)
+        # Cost of a pair: -ln(likelihood ratio of target to clutter); a miss costs -ln(1 - pd).
+        cost = cost - pairs.log_likelihood + clutter
+        # The gate alone decides what may pair (classic GNN); the score then judges the track.
+        tracks, dets = assign_gnn(len(store), len(batch.z), pairs, cost, miss_cost=1e6)
+        if len(tracks) == 0:
+            return dets
+        self._update(batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter)
+        updated[tracks] = True
+        return dets
+
+    def _identity_rules(
+        self, pairs: Pairs, batch: MeasurementBatch, detections: Sequence[Detection]
+    ) -> tuple[Pairs, FloatArray]:
+        """Forbid pairs whose identities differ; favour pairs whose identities agree; count the
+        identity reports that fall outside the gate of the track bound to them (spoofing evidence)."""
+        store = self.store
+        det_identity = np.array([detections[i].identity for i in batch.index], dtype=object)
+        cost = np.zeros(len(pairs.track))
+        if not any(v is not None for v in det_identity):
+            return pairs, cost
+        track_identity = store.identity[pairs.track]
+        pair_det_identity = det_identity[pairs.detection]
+        both = (track_identity != None) & (pair_det_identity != None)  # noqa: E711  (object arrays)
+        same = both & (track_identity == pair_det_identity)
+        allowed = ~both | same
+        cost = np.where(same, -self.config.identity_bonus, 0.0)
+        # Spoofing evidence: a report of identity X that could not pair with the track bound to X.
+        bound = {ident: row for row, ident in enumerate(store.identity) if ident is not None}
+        paired_with_own = {
+            det_identity[d] for d, ok in zip(pairs.detection, same, strict=True) if ok
+        }
+        for ident in set(det_identity) - {None} - paired_with_own:
+            row = bound.get(ident)
+            if row is not None and store.confirmed[row] and np.isfinite(store.radar_time_s[row]):
+                store.identity_conflicts[row] += 1
+                if store.identity_conflicts[row] >= self.config.spoofing_conflicts:
+                    store.spoofing_suspected[row] = True
+        kept = Pairs(
+            pairs.track[allowed], pairs.detection[allowed], pairs.mahalanobis2[allowed], pairs.log_likelihood[allowed]
+        )
+        return kept, cost[allowed]
+
+    def _update(
+        self,
+        batch: MeasurementBatch,
+        detections: Sequence[Detection],
+        geometry: SensorGeometry,
+        time_s: float,
+        tracks: np.ndarray,
+        dets: np.ndarray,
+        x_pred: FloatArray,
+        p_pred: FloatArray,
+        c: FloatArray,
+        clutter_log_density: float,
+    ) -> None:
+        store = self.store
+        x_m = x_pred[tracks]  # (K, M, 6)
+        p_m = p_pred[tracks]
+        sensor_pos = np.broadcast_to(batch.sensor_enu_m[dets][:, None, :], (len(tracks), N_MODELS, 3))
+        z_pred, h = predict_measurement(x_m, sensor_pos, batch.layout)
+        z = np.broadcast_to(batch.z[dets][:, None, :], z_pred.shape)
+        nu = innovation(z, z_pred, batch.layout)
+        r = np.broadcast_to(batch.r[dets][:, None], (*z_pred.shape, z_pred.shape[-1]))
+        x_new, p_new, loglik = imm.kalman_update(x_m, p_m, nu, h, r)
+        c_rows = c[tracks]
+        store.x[tracks] = x_new
+        store.p[tracks] = p_new
+        store.mu[tracks] = imm.update_mode_probs(c_rows, loglik)
+        # Score: ln of (mixture likelihood * pd) over clutter density.
+        mixture = np.log(np.einsum("km,km->k", c_rows, np.exp(np.clip(loglik, -700, 700))) + 1e-300)
+        store.score[tracks] += mixture + np.log(geometry.pd) - clutter_log_density
+        store.max_score[tracks] = np.maximum(store.max_score[tracks], store.score[tracks])
+        store.time_s[tracks] = time_s
+        store.hits[tracks] += 1
+        store.period_s[tracks] = np.minimum(store.period_s[tracks], geometry.period_s)
+        store.sensor_time_s[tracks, self.sensor_column[geometry.sensor.sensor_id]] = time_s
+        if not geometry.cooperative:
+            store.radar_time_s[tracks] = time_s
+        self._absorb_attributes(store, batch, detections, geometry, tracks, dets)
+
+    @staticmethod
+    def _absorb_attributes(
+        store: TrackStore,
+        batch: MeasurementBatch,
+        detections: Sequence[Detection],
+        geometry: SensorGeometry,
+        tracks: np.ndarray,
+        dets: np.ndarray,
+    ) -> None:
+        """Carry identity, callsign, RCS and reported class from detections onto their tracks."""
+        for row, local in zip(tracks, dets, strict=True):
+            det = detections[int(batch.index[local])]
+            if det.identity is not None and not store.spoofing_suspected[row]:
+                store.identity[row] = det.identity
+                store.identity_kind[row] = geometry.sensor.kind
+            if det.callsign:
+                store.callsign[row] = det.callsign
+            if det.rcs_dbsm is not None:
+                store.rcs_sum_dbsm[row] += det.rcs_dbsm
+                store.rcs_count[row] += 1
+            if det.class_hint in CLASS_INDEX:
+                store.class_votes[row, CLASS_INDEX[det.class_hint]] += det.class_confidence or 1.0
+            if geometry.sensor.kind == "adsb":
+                store.class_votes[row, CLASS_INDEX["aircraft"]] += 1.0
+            elif geometry.sensor.kind == "remoteid":
+                store.class_votes[row, CLASS_INDEX["drone"]] += 1.0
+
+    def _initiate(
+        self,
+        batch: MeasurementBatch,
+        fresh: np.ndarray,
+        detections: Sequence[Detection],
+        geometry: SensorGeometry,
+        time_s: float,
+    ) -> TrackStore:
+        k = len(fresh)
+        new = TrackStore.new(k, len(self.sensor_column))
+        pos = batch.approx_position_enu()[fresh]
+        pos_sigma = batch.approx_position_sigma_m()[fresh]
+        x = np.zeros((k, 6))
+        x[:, :3] = pos
+        p = np.zeros((k, 6, 6))
+        idx = np.arange(3)
+        p[:, idx, idx] = pos_sigma[:, None] ** 2
+        v_sigma = self.config.initial_speed_sigma_ms
+        p[:, idx + 3, idx + 3] = v_sigma**2
+        if "ve" in batch.layout:
+            x[:, 3:] = batch.z[fresh, 3:6]
+            p[:, idx + 3, idx + 3] = np.maximum(batch.r[fresh][:, [3, 4, 5], [3, 4, 5]], 1.0)
+        new.x[:] = x[:, None, :]
+        new.p[:] = p[:, None, :, :]
+        new.mu[:] = np.asarray(self.config.motion.initial_mode_probs)
+        new.time_s[:] = time_s
+        new.first_time_s[:] = time_s
+        new.hits[:] = 1
+        new.period_s[:] = geometry.period_s
+        new.sensor_time_s[:, self.sensor_column[geometry.sensor.sensor_id]] = time_s
+        if not geometry.cooperative:
+            new.radar_time_s[:] = time_s
+        self._absorb_attributes(new, batch, detections, geometry, np.arange(k), fresh)
+        return new
+
+    def _score_misses(self, geometry: SensorGeometry, x_hat: FloatArray, updated: np.ndarray, sensor_id: str) -> None:
+        """Tracks the sensor should have seen but did not lose score; only sensors that see
+        every target (radars) or a track's own cooperative identity count."""
+        store = self.store
+        n = len(updated)
+        if n == 0:
+            return
+        if geometry.cooperative:
+            should_see = store.identity_kind[:n] == geometry.sensor.kind
+        elif geometry.sensor.kind == "radar":
+            dist = np.linalg.norm(x_hat[:, :3] - geometry.enu_m, axis=1)
+            should_see = dist <= geometry.max_range_m
+        else:
+            return
+        missed = should_see & ~updated
+        store.score[:n][missed] += np.log(max(1.0 - geometry.pd, 1e-3))
+
+    def _confirm_and_delete(self) -> None:
+        store = self.store
+        cfg = self.config
+        newly = ~store.confirmed & (store.score >= cfg.confirm_score)
+        if newly.any():
+            count = int(newly.sum())
+            store.track_id[newly] = np.arange(self._next_id, self._next_id + count)
+            self._next_id += count
+            store.confirmed |= newly
+            self.stats.tracks_confirmed += count
+        dead = (~store.confirmed & (store.score <= cfg.delete_tentative_score)) | (
+            store.confirmed & (store.score <= store.max_score - cfg.delete_drop_score)
+        )
+        if dead.any():
+            store.keep(~dead)
+
+    def _delete_stale(self, now_s: float) -> None:
+        store = self.store
+        if len(store) == 0:
+            return
+        age = now_s - store.time_s
+        limit_confirmed = np.maximum(self.config.max_coast_s, self.config.coast_periods * store.period_s)
+        limit_tentative = 2.5 * store.period_s
+        stale = np.where(store.confirmed, age > limit_confirmed, age > limit_tentative)
+        if stale.any():
+            store.keep(~stale)
+
+    def _merge_duplicates(self) -> None:
+        """Two confirmed tracks on one object (two sensors that did not associate, say): keep
+        the older one, give it the other's identity."""
+        store = self.store
+        rows = np.flatnonzero(store.confirmed)
+        if len(rows) < 2:
+            return
+        pos = store.x[rows, 0, :3]  # CV model state is close enough to compare positions
+        pairs = cKDTree(pos).query_pairs(self.config.merge_distance_m, output_type="ndarray")
+        if len(pairs) == 0:
+            return
+        a, b = rows[pairs[:, 0]], rows[pairs[:, 1]]
+        vel_diff = np.linalg.norm(store.x[a, 0, 3:] - store.x[b, 0, 3:], axis=1)
+        id_a, id_b = store.identity[a], store.identity[b]
+        compatible = (id_a == None) | (id_b == None) | (id_a == id_b)  # noqa: E711
+        close = (vel_diff < self.config.merge_speed_diff_ms) & compatible
+        drop = np.zeros(len(store), bool)
+        for keep_row, lose_row in zip(a[close], b[close], strict=True):
+            if drop[keep_row] or drop[lose_row]:
+                continue
+            if store.track_id[lose_row] < store.track_id[keep_row]:
+                keep_row, lose_row = lose_row, keep_row
+            if store.identity[keep_row] is None and store.identity[lose_row] is not None:
+                store.identity[keep_row] = store.identity[lose_row]
+                store.identity_kind[keep_row] = store.identity_kind[lose_row]
+                store.callsign[keep_row] = store.callsign[lose_row]
+            store.class_votes[keep_row] += store.class_votes[lose_row]
+            store.sensor_time_s[keep_row] = np.maximum(store.sensor_time_s[keep_row], store.sensor_time_s[lose_row])
+            drop[lose_row] = True
+        if drop.any():
+            store.keep(~drop)
