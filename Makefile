@@ -1,0 +1,60 @@
+# raqib — `make demo` and `make test` set everything up on a fresh machine (Python 3.11+, make, Node).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAPIENT_STAMP := raqib/sensors/sapient/generated/.stamp
+UI_STAMP := raqib/server/static/.stamp
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: demo test setup lint bench ui browser clean help
+
+help:
+	@echo "make demo   play the seed scenario live with the operator's screen (ARGS=\"--speed 20\")"
+	@echo "make test   set everything up and run the whole test suite"
+	@echo "make lint   ruff and mypy;  make bench   the benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+$(SAPIENT_STAMP): $(STAMP) $(wildcard raqib/sensors/sapient/proto/*.proto raqib/sensors/sapient/proto/*/*.proto) raqib/sensors/sapient/build.py
+	$(BIN)/python -m raqib.sensors.sapient.build
+	touch $@
+
+# The browser UI: built from the committed lock file when the bundle is missing or stale.
+$(UI_STAMP): web/package.json web/package-lock.json $(shell find web/src web/index.html web/vite.config.* -type f 2>/dev/null)
+	cd web && npm ci --no-audit --no-fund && npm run build
+	touch $@
+
+ui: $(UI_STAMP)
+
+setup: $(STAMP) $(SAPIENT_STAMP) $(UI_STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+demo: setup
+	$(BIN)/raqib demo $(ARGS)
+
+test: setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check raqib tests bench
+	$(BIN)/mypy raqib
+
+bench: setup
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) raqib/sensors/sapient/generated raqib/server/static web/node_modules test-output

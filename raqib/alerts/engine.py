@@ -1,0 +1,216 @@
+"""The alert life cycle: raise -> update -> (acknowledge) -> clear, and the all-clear.
+
+One alert per zone and threat event: a track that threatens a zone joins the zone's open
+alert of the same kind (a salvo or a swarm is one warning with its count), otherwise it raises
+a new one. A (track, zone) pair must be at risk on ``raise_after_steps`` consecutive
+evaluations before it counts (debounce), and an alert clears only when none of its tracks has
+been at risk for ``clear_after_s`` (hysteresis). Every change is audited with its numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from raqib.model import Alert, AlertState, AuditEntry, Threat
+
+
+@dataclass(frozen=True, slots=True)
+class AlertConfig:
+    raise_probability: float = 0.5  # P(entry within the warning horizon)
+    warn_horizon_s: float = 240.0
+    raise_after_steps: int = 2
+    clear_after_s: float = 15.0
+    hold_probability: float = 0.2  # once alerted, a track stays at risk above this (hysteresis)
+
+
+def event_kind(target_class: str) -> str:
+    """Alerts group tracks of one kind of event: rounds (a salvo) or air vehicles (a swarm)."""
+    return "ballistic" if target_class == "rocket" else "air"
+
+
+@dataclass
+class TrackInAlert:
+    joined_time_s: float
+    last_at_risk_s: float
+    entry_time_s: float | None = None  # first time seen inside the zone
+    predicted_impact_s: float | None = None
+    time_to_entry_at_join_s: float | None = None
+
+
+@dataclass
+class OpenAlert:
+    alert: Alert
+    kind: str
+    tracks: dict[int, TrackInAlert] = field(default_factory=dict)
+
+
+class AlertEngine:
+    def __init__(self, config: AlertConfig | None = None) -> None:
+        self.config = config or AlertConfig()
+        self._next_id = 1
+        self.open: dict[int, OpenAlert] = {}
+        self.closed: list[OpenAlert] = []
+        self._streak: dict[tuple[int, str], int] = {}
+        self._suppressed: set[tuple[int, str]] = set()  # cleared by hand while still at risk
+
+    @property
+    def alerts(self) -> list[Alert]:
+        return [o.alert for o in self.closed] + [o.alert for o in self.open.values()]
+
+    def history(self) -> list[OpenAlert]:
+        """Every alert with its tracks, open ones last, for summaries and evaluation."""
+        return [*self.closed, *self.open.values()]
+
+    def _at_risk(self, threat: Threat, alerted: bool) -> bool:
+        cfg = self.config
+        if threat.inside:
+            return True
+        threshold = cfg.hold_probability if alerted else cfg.raise_probability
+        soon = threat.time_to_entry_s is not None and threat.time_to_entry_s <= cfg.warn_horizon_s
+        return soon and threat.probability >= threshold
+
+    def update(self, threats: Sequence[Threat], time_s: float) -> tuple[list[Alert], list[AuditEntry]]:
+        """Apply one evaluation's threats; return the alerts that changed and their audit lines."""
+        changed: dict[int, Alert] = {}
+        audit: list[AuditEntry] = []
+        in_alert = {(tid, o.alert.zone_id): aid for aid, o in self.open.items() for tid in o.tracks}
+        risky: dict[tuple[int, str], Threat] = {}
+        for threat in threats:
+            key = (threat.track_id, threat.zone_id)
+            if self._at_risk(threat, key in in_alert):
+                risky[key] = threat
+        self._streak = {key: self._streak.get(key, 0) + 1 for key in risky}
+        self._suppressed &= set(risky)
+        for key, threat in sorted(risky.items(), key=lambda kv: -kv[1].score):
+            aid = in_alert.get(key)
+            if aid is not None:
+                self._refresh(self.open[aid], threat, time_s, changed)
+                continue
+            if key in self._suppressed or self._streak[key] < self.config.raise_after_steps:
+                continue
+            self._join_or_raise(threat, time_s, changed, audit)
+            in_alert[key] = next(a for a, o in self.open.items() if threat.track_id in o.tracks
+                                 and o.alert.zone_id == threat.zone_id)
+        for aid, open_alert in list(self.open.items()):
+            last = max(t.last_at_risk_s for t in open_alert.tracks.values())
+            if time_s - last >= self.config.clear_after_s:
+                self._close(aid, time_s, "raqib", f"no track at risk for {time_s - last:.0f} s", changed, audit)
+        return list(changed.values()), audit
+
+    def _refresh(self, open_alert: OpenAlert, threat: Threat, time_s: float, changed: dict[int, Alert]) -> None:
+        entry = open_alert.tracks[threat.track_id]
+        entry.last_at_risk_s = time_s
+        if threat.inside and entry.entry_time_s is None:
+            entry.entry_time_s = time_s
+        if threat.impact_time_s is not None:
+            entry.predicted_impact_s = threat.impact_time_s
+        alert = open_alert.alert
+        if threat.score > alert.score + 0.05 or threat.impact_lat_deg is not None:
+            open_alert.alert = _replace(
+                alert, score=max(alert.score, threat.score), time_to_entry_s=threat.time_to_entry_s,
+                predicted_entry_time_s=None if threat.time_to_entry_s is None else time_s + threat.time_to_entry_s,
+                impact_lat_deg=threat.impact_lat_deg or alert.impact_lat_deg,
+                impact_lon_deg=threat.impact_lon_deg or alert.impact_lon_deg,
+            )
+
+    def _join_or_raise(self, threat: Threat, time_s: float, changed: dict[int, Alert], audit: list[AuditEntry]) -> None:
+        kind = event_kind(threat.target_class)
+        reason = (
+            f"track {threat.track_id} ({threat.target_class}) P(entry)={threat.probability:.2f}"
+            + (f" in {threat.time_to_entry_s:.0f} s" if threat.time_to_entry_s is not None else "")
+            + (" inside" if threat.inside else "")
+            + (f" impact ellipse {threat.impact_ellipse_m[0]:.0f}x{threat.impact_ellipse_m[1]:.0f} m"
+               if threat.impact_ellipse_m else "")
+        )
+        entry = TrackInAlert(
+            joined_time_s=time_s,
+            last_at_risk_s=time_s,
+            entry_time_s=time_s if threat.inside else None,
+            predicted_impact_s=threat.impact_time_s,
+            time_to_entry_at_join_s=threat.time_to_entry_s,
+        )
+        for aid, open_alert in self.open.items():
+            if open_alert.alert.zone_id == threat.zone_id and open_alert.kind == kind:
+                open_alert.tracks[threat.track_id] = entry
+                open_alert.alert = _replace(
+                    open_alert.alert,
+                    state=AlertState.UPDATED.value,
+                    track_ids=tuple(open_alert.tracks),
+                    updated_time_s=time_s,
+                    score=max(open_alert.alert.score, threat.score),
+                    reason=f"{len(open_alert.tracks)} threats: {reason}",
+                )
+                changed[aid] = open_alert.alert
+                audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=threat.zone_id, action="updated",
+                                        actor="raqib", reason=reason))
+                return
+        aid = self._next_id
+        self._next_id += 1
+        alert = Alert(
+            alert_id=aid,
+            zone_id=threat.zone_id,
+            state=AlertState.RAISED.value,
+            target_class=threat.target_class,
+            track_ids=(threat.track_id,),
+            raised_time_s=time_s,
+            updated_time_s=time_s,
+            time_to_entry_s=threat.time_to_entry_s,
+            predicted_entry_time_s=None if threat.time_to_entry_s is None else time_s + threat.time_to_entry_s,
+            impact_lat_deg=threat.impact_lat_deg,
+            impact_lon_deg=threat.impact_lon_deg,
+            score=threat.score,
+            reason=reason,
+        )
+        self.open[aid] = OpenAlert(alert=alert, kind=kind, tracks={threat.track_id: entry})
+        changed[aid] = alert
+        audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=threat.zone_id, action="raised", actor="raqib",
+                                reason=reason))
+
+    def _close(self, aid: int, time_s: float, actor: str, reason: str, changed: dict[int, Alert],
+               audit: list[AuditEntry]) -> None:
+        open_alert = self.open.pop(aid)
+        open_alert.alert = _replace(open_alert.alert, state=AlertState.CLEARED.value, cleared_time_s=time_s,
+                                    updated_time_s=time_s)
+        self.closed.append(open_alert)
+        changed[aid] = open_alert.alert
+        zone = open_alert.alert.zone_id
+        audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=zone, action="cleared", actor=actor,
+                                reason=reason))
+        if not any(o.alert.zone_id == zone for o in self.open.values()):
+            audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=zone, action="all-clear", actor=actor,
+                                    reason=f"no open alert left for zone {zone}"))
+
+    # ------------------------------------------------------------------ operator actions
+
+    def acknowledge(self, alert_id: int, user: str, note: str, time_s: float) -> tuple[Alert, AuditEntry]:
+        open_alert = self._open_or_raise(alert_id)
+        open_alert.alert = _replace(open_alert.alert, state=AlertState.ACKNOWLEDGED.value, acknowledged_by=user,
+                                    updated_time_s=time_s, note=note or open_alert.alert.note)
+        return open_alert.alert, AuditEntry(time_s=time_s, alert_id=alert_id, zone_id=open_alert.alert.zone_id,
+                                            action="acknowledged", actor=user, reason=note)
+
+    def add_note(self, alert_id: int, user: str, note: str, time_s: float) -> tuple[Alert, AuditEntry]:
+        open_alert = self._open_or_raise(alert_id)
+        open_alert.alert = _replace(open_alert.alert, note=note, updated_time_s=time_s)
+        return open_alert.alert, AuditEntry(time_s=time_s, alert_id=alert_id, zone_id=open_alert.alert.zone_id,
+                                            action="note", actor=user, reason=note)
+
+    def clear(self, alert_id: int, user: str, note: str, time_s: float) -> tuple[Alert, list[AuditEntry]]:
+        open_alert = self._open_or_raise(alert_id)
+        self._suppressed |= {(tid, open_alert.alert.zone_id) for tid in open_alert.tracks}
+        changed: dict[int, Alert] = {}
+        audit: list[AuditEntry] = []
+        self._close(alert_id, time_s, user, note or "cleared by operator", changed, audit)
+        return changed[alert_id], audit
+
+    def _open_or_raise(self, alert_id: int) -> OpenAlert:
+        if alert_id not in self.open:
+            raise KeyError(f"no open alert {alert_id}")
+        return self.open[alert_id]
+
+
+def _replace(alert: Alert, **changes: object) -> Alert:
+    import msgspec
+
+    return msgspec.structs.replace(alert, **changes)

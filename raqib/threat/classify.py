@@ -1,0 +1,120 @@
+"""Classification: class probabilities for every track from its kinematics, its radar
+cross-section, the IMM's ballistic-model probability, its cooperative identity and the classes
+its sensors report — with hysteresis so the declared class does not flicker.
+
+Each piece of evidence gives a likelihood per class; they multiply with the prior (naive
+Bayes, in log space, one array pass over all tracks). The posterior is smoothed over time per
+track, and the declared class changes only when another class leads by a margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import msgspec
+import numpy as np
+
+from raqib.geo import FloatArray
+from raqib.model import TARGET_CLASSES, TargetClass, Track
+
+CLASSES = [c.value for c in TARGET_CLASSES]
+DRONE, BIRD, AIRCRAFT, ROCKET, UNKNOWN = (CLASSES.index(c) for c in ("drone", "bird", "aircraft", "rocket", "unknown"))
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierConfig:
+    prior: tuple[float, float, float, float, float] = (0.2, 0.3, 0.2, 0.1, 0.2)  # order of TargetClass
+    # Gaussian (mean, sigma) of horizontal+vertical speed (m/s) and mean RCS (dBsm) per class.
+    speed_ms: tuple[tuple[float, float], ...] = ((25.0, 14.0), (11.0, 6.0), (110.0, 55.0), (300.0, 90.0))
+    rcs_dbsm: tuple[tuple[float, float], ...] = ((-14.0, 7.0), (-28.0, 7.0), (18.0, 10.0), (-10.0, 9.0))
+    uniform_speed_density: float = 1.0 / 1000.0  # an unknown object may fly at any speed up to ~1 km/s
+    uniform_rcs_density: float = 1.0 / 100.0
+    cooperative_weight: float = 60.0  # likelihood ratio of an ADS-B or Remote ID identity
+    reported_weight: float = 6.0  # per unit of a sensor's class vote
+    ballistic_prior: float = 0.15  # the IMM's initial ballistic-mode probability
+    smoothing: float = 0.35  # weight of the newest posterior in the running estimate
+    switch_margin: float = 0.15  # a new class must lead the declared one by this much
+
+
+def _gauss(x: FloatArray, mean: float, sigma: float) -> FloatArray:
+    return np.asarray(np.exp(-0.5 * ((x - mean) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi)))
+
+
+class Classifier:
+    """Keeps each track's smoothed class probabilities and declared class between steps."""
+
+    def __init__(self, config: ClassifierConfig | None = None) -> None:
+        self.config = config or ClassifierConfig()
+        self._probs: dict[int, FloatArray] = {}
+        self._declared: dict[int, int] = {}
+
+    def likelihoods(self, tracks: Sequence[Track]) -> FloatArray:
+        """Posterior of this instant's evidence alone, (N, 5), rows summing to 1."""
+        cfg = self.config
+        n = len(tracks)
+        speed = np.array([np.sqrt(t.vel_e_ms**2 + t.vel_n_ms**2 + t.vel_u_ms**2) for t in tracks])
+        rcs = np.array([np.nan if t.rcs_dbsm is None else t.rcs_dbsm for t in tracks])
+        ballistic = np.clip(np.array([t.ballistic_p for t in tracks]), 0.01, 0.99)
+        height = np.array([t.up_m for t in tracks])
+        log_l = np.tile(np.log(np.asarray(cfg.prior)), (n, 1))
+        for cls in (DRONE, BIRD, AIRCRAFT, ROCKET):
+            mean, sigma = cfg.speed_ms[cls]
+            log_l[:, cls] += np.log(_gauss(speed, mean, sigma) + 1e-12)
+        log_l[:, UNKNOWN] += np.log(cfg.uniform_speed_density)
+        has_rcs = ~np.isnan(rcs)
+        for cls in (DRONE, BIRD, AIRCRAFT, ROCKET):
+            mean, sigma = cfg.rcs_dbsm[cls]
+            log_l[has_rcs, cls] += np.log(_gauss(rcs[has_rcs], mean, sigma) + 1e-12)
+        log_l[has_rcs, UNKNOWN] += np.log(cfg.uniform_rcs_density)
+        # The ballistic model fits rounds in free flight and nothing else; its probability
+        # counts only as far as it has moved from where every track starts.
+        p0 = cfg.ballistic_prior
+        log_l[:, ROCKET] += np.log(ballistic / p0)
+        for cls in (DRONE, BIRD, AIRCRAFT, UNKNOWN):
+            log_l[:, cls] += np.log((1.0 - ballistic) / (1.0 - p0))
+        # Birds seldom fly high.
+        log_l[:, BIRD] += np.where(height > 600.0, np.log(0.05), 0.0)
+        for i, track in enumerate(tracks):
+            if track.identity_kind == "adsb" and not track.spoofing_suspected:
+                log_l[i, AIRCRAFT] += np.log(cfg.cooperative_weight)
+            elif track.identity_kind == "remoteid" and not track.spoofing_suspected:
+                log_l[i, DRONE] += np.log(cfg.cooperative_weight)
+            for name, vote in track.reported_class.items():
+                if name in CLASSES and not (track.spoofing_suspected and name in ("drone", "aircraft")):
+                    log_l[i, CLASSES.index(name)] += np.log1p(cfg.reported_weight * vote)
+        log_l -= log_l.max(axis=1, keepdims=True)
+        post = np.exp(log_l)
+        return np.asarray(post / post.sum(axis=1, keepdims=True))
+
+    def classify(self, tracks: Sequence[Track]) -> list[Track]:
+        """The same tracks with ``target_class`` and ``class_probs`` filled in."""
+        if not tracks:
+            return []
+        cfg = self.config
+        instant = self.likelihoods(tracks)
+        out = []
+        for track, post in zip(tracks, instant, strict=True):
+            previous = self._probs.get(track.track_id)
+            smoothed = post if previous is None else (1 - cfg.smoothing) * previous + cfg.smoothing * post
+            self._probs[track.track_id] = smoothed
+            best = int(np.argmax(smoothed))
+            declared = self._declared.get(track.track_id)
+            if declared is None or smoothed[best] >= smoothed[declared] + cfg.switch_margin:
+                declared = best
+            self._declared[track.track_id] = declared
+            out.append(
+                msgspec.structs.replace(
+                    track,
+                    target_class=TargetClass(CLASSES[declared]).value,
+                    class_probs={c: round(float(p), 4) for c, p in zip(CLASSES, smoothed, strict=True)},
+                )
+            )
+        return out
+
+    def forget(self, live_track_ids: set[int]) -> None:
+        """Drop the state of tracks that no longer exist."""
+        for track_id in list(self._probs):
+            if track_id not in live_track_ids:
+                del self._probs[track_id]
+                self._declared.pop(track_id, None)

@@ -1,0 +1,178 @@
+"""Threat evaluation: for every classified track and every zone, is the zone at risk?
+
+Powered flight (drones, unknowns): probability and time of zone entry from the track's
+Gaussian (entry.py). Rounds in ballistic flight: the predicted impact point and its 95 %
+ellipse (ballistic.py); only zones the ellipse touches are at risk. Manned aircraft and birds
+are never threats; an authorised drone is one only outside its permission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import msgspec
+import numpy as np
+
+from raqib.geo import distance_to_polygon_m, enu_to_geodetic, points_in_polygon
+from raqib.model import Authorisation, Site, Threat, Track, Zone
+from raqib.threat.ballistic import ImpactConfig, ellipse_touches_polygon, predict_impact
+from raqib.threat.entry import EntryConfig, EntryPredictor
+from raqib.threat.zones import ZoneGeometry, zone_geometries
+
+KIND_WEIGHT = {"protected": 1.0, "restricted": 0.6, "warning": 0.4}
+
+
+@dataclass(frozen=True, slots=True)
+class ThreatConfig:
+    entry: EntryConfig = field(default_factory=EntryConfig)
+    impact: ImpactConfig = field(default_factory=ImpactConfig)
+    hostile_probability: float = 0.5  # P(drone) + P(rocket) + half P(unknown) to count as a threat
+    ballistic_probability: float = 0.6  # P(rocket) to predict an impact
+    min_ballistic_hits: int = 3
+    reach_margin_m: float = 500.0
+
+
+def _is_authorised(track: Track, time_s: float, permits: dict[str, Authorisation], zones: dict[str, ZoneGeometry],
+                   protected: list[ZoneGeometry]) -> bool:
+    permit = permits.get(track.identity or "")
+    if permit is None or track.spoofing_suspected:
+        return False
+    if permit.from_s is not None and time_s < permit.from_s:
+        return False
+    if permit.until_s is not None and time_s > permit.until_s:
+        return False
+    point = np.array([[track.east_m, track.north_m, track.up_m]])
+    if permit.zone_ids:
+        return any(zones[z].contains(point)[0] for z in permit.zone_ids if z in zones)
+    return not any(z.contains(point)[0] for z in protected)
+
+
+class ThreatEvaluator:
+    def __init__(
+        self,
+        site: Site,
+        zones: Sequence[Zone],
+        authorisations: Sequence[Authorisation] = (),
+        config: ThreatConfig | None = None,
+    ) -> None:
+        self.site = site
+        self.config = config or ThreatConfig()
+        self.entry = EntryPredictor(self.config.entry)
+        self.permits = {a.identity: a for a in authorisations}
+        self.set_zones(zones)
+
+    def set_zones(self, zones: Sequence[Zone]) -> None:
+        self.zones = zone_geometries(zones, self.site)
+        self.zone_by_id = {z.zone.zone_id: z for z in self.zones}
+        self.protected = [z for z in self.zones if z.zone.kind == "protected"]
+
+    def mark_authorised(self, tracks: Sequence[Track], time_s: float) -> list[Track]:
+        return [
+            msgspec.structs.replace(t, authorised=_is_authorised(t, time_s, self.permits, self.zone_by_id,
+                                                                 self.protected))
+            if t.identity in self.permits else t
+            for t in tracks
+        ]
+
+    def evaluate(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
+        cfg = self.config
+        candidates = [t for t in tracks if self._hostile_probability(t) >= cfg.hostile_probability and not t.authorised]
+        if not candidates or not self.zones:
+            return []
+        ballistic = [t for t in candidates if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
+                     and t.hits >= cfg.min_ballistic_hits]
+        ballistic_ids = {t.track_id for t in ballistic}
+        powered = [t for t in candidates if t.track_id not in ballistic_ids and t.class_probs.get("rocket", 0) < 0.3]
+        threats = self._powered_threats(powered, time_s) + self._ballistic_threats(ballistic, time_s)
+        return sorted(threats, key=lambda th: -th.score)
+
+    @staticmethod
+    def _hostile_probability(track: Track) -> float:
+        p = track.class_probs
+        return p.get("drone", 0.0) + p.get("rocket", 0.0) + 0.5 * p.get("unknown", 0.0)
+
+    def _powered_threats(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
+        if not tracks:
+            return []
+        state = np.array([[t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms] for t in tracks])
+        cov = np.array([np.reshape(t.cov_enu, (6, 6)) if len(t.cov_enu) == 36 else np.eye(6) * 100.0 for t in tracks])
+        speed = np.linalg.norm(state[:, 3:], axis=1)
+        pos_sigma = np.sqrt(np.maximum(cov[:, 0, 0] + cov[:, 1, 1], 0))
+        horizon = self.config.entry.horizon_s
+        threats = []
+        for zone in self.zones:
+            gap = np.linalg.norm(state[:, :2] - zone.centre_en_m, axis=1) - zone.radius_m
+            reachable = np.flatnonzero(gap <= speed * horizon + 3 * pos_sigma + self.config.reach_margin_m)
+            if len(reachable) == 0:
+                continue
+            pred = self.entry.predict(state[reachable], cov[reachable], zone)
+            for k, i in enumerate(reachable):
+                track = tracks[i]
+                probability = float(pred.probability[k])
+                inside = bool(pred.inside_now[k])
+                if probability <= 0.0 and not inside:
+                    continue
+                tte = None if np.isnan(pred.time_to_entry_s[k]) else float(pred.time_to_entry_s[k])
+                threats.append(
+                    Threat(
+                        time_s=time_s,
+                        track_id=track.track_id,
+                        zone_id=zone.zone.zone_id,
+                        target_class=track.target_class,
+                        inside=inside,
+                        probability=1.0 if inside else probability,
+                        time_to_entry_s=0.0 if inside else tte,
+                        closest_approach_m=float(pred.closest_approach_m[k]),
+                        score=self._score(zone, 1.0 if inside else probability, 0.0 if inside else tte, track),
+                    )
+                )
+        return threats
+
+    def _ballistic_threats(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
+        if not tracks:
+            return []
+        state = np.array([[t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms] for t in tracks])
+        cov = np.array([np.reshape(t.cov_enu, (6, 6)) for t in tracks])
+        impact = predict_impact(state, cov, self.config.impact)
+        major, minor, azimuth = impact.ellipse_95()
+        lat, lon, _ = enu_to_geodetic(impact.impact_en_m[:, 0], impact.impact_en_m[:, 1], 0.0, self.site)
+        lat, lon = np.atleast_1d(lat), np.atleast_1d(lon)
+        rng = np.random.default_rng(7)
+        draws = rng.standard_normal((512, 2))
+        threats = []
+        for k, track in enumerate(tracks):
+            if not impact.valid[k]:
+                continue
+            root = np.linalg.cholesky(impact.impact_cov_m2[k] + 1e-6 * np.eye(2))
+            cloud = impact.impact_en_m[k] + draws @ root.T
+            for zone in self.zones:
+                if not ellipse_touches_polygon(impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m):
+                    continue
+                probability = float(points_in_polygon(cloud, zone.polygon_en_m).mean())
+                closest = float(distance_to_polygon_m(impact.impact_en_m[k][None], zone.polygon_en_m)[0])
+                tti = float(impact.time_to_impact_s[k])
+                threats.append(
+                    Threat(
+                        time_s=time_s,
+                        track_id=track.track_id,
+                        zone_id=zone.zone.zone_id,
+                        target_class=track.target_class,
+                        inside=False,
+                        probability=max(probability, 0.05),
+                        time_to_entry_s=tti,
+                        closest_approach_m=closest,
+                        score=self._score(zone, max(probability, 0.05), tti, track) + 1.0,
+                        impact_lat_deg=float(lat[k]),
+                        impact_lon_deg=float(lon[k]),
+                        impact_time_s=time_s + tti,
+                        impact_ellipse_m=(float(major[k]), float(minor[k]), float(azimuth[k])),
+                    )
+                )
+        return threats
+
+    @staticmethod
+    def _score(zone: ZoneGeometry, probability: float, time_to_entry_s: float | None, track: Track) -> float:
+        """Orders what an operator sees first: likely, soon, against what matters most."""
+        urgency = 1.0 / (1.0 + (time_to_entry_s if time_to_entry_s is not None else 600.0) / 60.0)
+        return float(KIND_WEIGHT.get(zone.zone.kind, 0.5) * probability * (0.5 + urgency))

@@ -1,0 +1,92 @@
+"""The alert life cycle: debounce, one alert per zone and event, hysteresis, operator actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from raqib.alerts.engine import AlertConfig, AlertEngine
+from raqib.model import Threat
+
+
+def threat(track: int, zone: str = "compound", p: float = 0.9, tte: float | None = 60.0, cls: str = "drone",
+           inside: bool = False, t: float = 0.0) -> Threat:
+    return Threat(time_s=t, track_id=track, zone_id=zone, target_class=cls, inside=inside, probability=p,
+                  time_to_entry_s=tte, closest_approach_m=0.0, score=p)
+
+
+def test_raised_after_two_consecutive_evaluations_not_one() -> None:
+    engine = AlertEngine()
+    changes, _ = engine.update([threat(1)], 0.0)
+    assert changes == []
+    changes, audit = engine.update([threat(1)], 1.0)
+    assert [a.state for a in changes] == ["raised"]
+    assert audit[0].action == "raised" and "P(entry)=0.90" in audit[0].reason
+
+
+def test_a_single_blip_raises_nothing() -> None:
+    engine = AlertEngine()
+    engine.update([threat(1)], 0.0)
+    engine.update([], 1.0)
+    changes, _ = engine.update([threat(1)], 2.0)
+    assert changes == []
+
+
+def test_a_swarm_is_one_alert_with_its_count_and_other_zones_get_their_own() -> None:
+    engine = AlertEngine()
+    for t in (0.0, 1.0):
+        engine.update([threat(1), threat(2), threat(3), threat(9, zone="terminal")], t)
+    open_alerts = [a for a in engine.alerts if a.state != "cleared"]
+    by_zone = {a.zone_id: a for a in open_alerts}
+    assert set(by_zone) == {"compound", "terminal"}
+    assert sorted(by_zone["compound"].track_ids) == [1, 2, 3]
+
+
+def test_low_probability_or_far_future_does_not_raise() -> None:
+    engine = AlertEngine(AlertConfig(warn_horizon_s=120))
+    for t in range(5):
+        engine.update([threat(1, p=0.3), threat(2, tte=500.0)], float(t))
+    assert engine.alerts == []
+
+
+def test_cleared_after_the_threat_is_gone_for_the_hold_time_with_an_all_clear() -> None:
+    engine = AlertEngine(AlertConfig(clear_after_s=10))
+    engine.update([threat(1)], 0.0)
+    engine.update([threat(1)], 1.0)
+    changes, _ = engine.update([], 5.0)
+    assert changes == []  # hysteresis: not yet
+    changes, audit = engine.update([], 11.0)
+    assert [a.state for a in changes] == ["cleared"]
+    assert [e.action for e in audit] == ["cleared", "all-clear"]
+
+
+def test_hysteresis_keeps_an_alert_while_probability_dips_a_little() -> None:
+    engine = AlertEngine(AlertConfig(clear_after_s=3))
+    engine.update([threat(1)], 0.0)
+    engine.update([threat(1)], 1.0)
+    for t in range(2, 10):
+        changes, _ = engine.update([threat(1, p=0.3)], float(t))
+        assert all(a.state != "cleared" for a in changes)
+
+
+def test_operator_acknowledges_then_clears_and_it_is_audited_and_not_re_raised() -> None:
+    engine = AlertEngine()
+    engine.update([threat(1)], 0.0)
+    _, audit = engine.update([threat(1)], 1.0)
+    alert_id = audit[0].alert_id
+    alert, entry = engine.acknowledge(alert_id, "olivia", "seen", 2.0)
+    assert alert.state == "acknowledged" and alert.acknowledged_by == "olivia"
+    assert entry.actor == "olivia"
+    alert, entries = engine.clear(alert_id, "olivia", "false alarm", 3.0)
+    assert alert.state == "cleared"
+    assert entries[0].actor == "olivia"
+    changes, _ = engine.update([threat(1)], 4.0)
+    assert changes == []  # suppressed while the same threat goes on
+    with pytest.raises(KeyError):
+        engine.acknowledge(alert_id, "olivia", "", 5.0)
+
+
+def test_rounds_and_drones_against_one_zone_are_separate_events() -> None:
+    engine = AlertEngine()
+    for t in (0.0, 1.0):
+        engine.update([threat(1), threat(2, cls="rocket", tte=20.0)], t)
+    assert len(engine.alerts) == 2

@@ -1,0 +1,74 @@
+"""Filter maths: Jacobians, the Kalman update, IMM mode switching, the motion models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from raqib.tracking import imm
+from raqib.tracking.measurement import innovation, predict_measurement
+from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition, predict_bank
+
+
+@pytest.mark.parametrize("layout", [("r", "az", "el"), ("r", "az", "el", "rr"), ("az",), ("az", "el"), ("r", "az", "u"),
+                                    ("e", "n", "u", "ve", "vn", "vu")])
+def test_jacobians_match_finite_differences(layout: tuple[str, ...]) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = np.concatenate([rng.uniform(-5000, 5000, 3), rng.uniform(-50, 50, 3)])
+        sensor = rng.uniform(-100, 100, 3)
+        _, h = predict_measurement(x, sensor, layout)
+        numeric = np.zeros_like(h)
+        for i in range(6):
+            step = np.zeros(6)
+            step[i] = 1e-4 * max(1.0, abs(x[i]))
+            up, _ = predict_measurement(x + step, sensor, layout)
+            down, _ = predict_measurement(x - step, sensor, layout)
+            numeric[:, i] = innovation(up, down, layout) / (2 * step[i])
+        assert np.allclose(h, numeric, rtol=1e-4, atol=1e-9)
+
+
+def test_azimuth_innovation_wraps_across_north() -> None:
+    nu = innovation(np.array([np.radians(1.0)]), np.array([np.radians(359.0)]), ("az",))
+    assert np.isclose(np.degrees(nu[0]), 2.0)
+
+
+def test_kalman_update_matches_the_scalar_closed_form() -> None:
+    x = np.zeros((1, 6))
+    p = np.eye(6)[None] * 4.0
+    h = np.zeros((1, 1, 6))
+    h[0, 0, 0] = 1.0
+    r = np.array([[[1.0]]])
+    x_new, p_new, loglik = imm.kalman_update(x, p, np.array([[5.0]]), h, r)
+    assert np.isclose(x_new[0, 0], 4.0)  # K = 4 / (4 + 1)
+    assert np.isclose(p_new[0, 0, 0], 0.8)
+    assert np.isclose(loglik[0], -0.5 * (25 / 5 + np.log(5) + np.log(2 * np.pi)))
+
+
+def test_cv_prediction_moves_by_velocity_and_grows_uncertainty() -> None:
+    x = np.zeros((1, 4, 6))
+    x[0, :, 3] = 10.0
+    p = np.broadcast_to(np.eye(6), (1, 4, 6, 6)).copy()
+    x_pred, p_pred = predict_bank(x, p, np.array([2.0]), MotionConfig())
+    assert np.isclose(x_pred[0, CV, 0], 20.0)
+    assert p_pred[0, CV, 0, 0] > p[0, CV, 0, 0]
+    # The ballistic model falls under gravity.
+    assert x_pred[0, BALLISTIC, 2] < -15.0
+
+
+def test_mode_transition_rows_are_distributions_and_stay_put_for_zero_time() -> None:
+    pi = mode_transition(np.array([0.0, 1.0, 100.0]), MotionConfig())
+    assert np.allclose(pi.sum(axis=2), 1.0)
+    assert np.allclose(pi[0], np.eye(4))
+
+
+def test_imm_mixing_preserves_the_combined_mean() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 4, 6))
+    p = np.broadcast_to(np.eye(6), (3, 4, 6, 6)).copy()
+    mu = rng.dirichlet(np.ones(4), size=3)
+    pi = mode_transition(np.array([1.0, 1.0, 1.0]), MotionConfig())
+    x0, _, c = imm.mix(x, p, mu, pi)
+    combined_before, _ = imm.combine(x, p, mu)
+    combined_after, _ = imm.combine(x0, p, c)
+    assert np.allclose(combined_before, combined_after)
