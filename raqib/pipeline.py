@@ -25,6 +25,7 @@ class PipelineConfig:
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     threat: ThreatConfig = field(default_factory=ThreatConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
+    threat_period_s: float = 1.0  # threats and alerts are re-evaluated at most this often
 
 
 class StepResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,6 +54,8 @@ class Pipeline:
         self.zones: list[Zone] = list(zones)
         self.time_s = 0.0
         self.audit: list[AuditEntry] = []
+        self._threats: list[Threat] = []
+        self._last_threat_time_s = -float("inf")
 
     def add_sensor(self, sensor: Sensor) -> None:
         self.tracker.add_sensor(sensor)
@@ -63,10 +66,17 @@ class Pipeline:
         tracks = self.classifier.classify(tracks)
         self.classifier.forget({t.track_id for t in tracks})
         tracks = self.threat.mark_authorised(tracks, time_s)
-        threats = self.threat.evaluate(tracks, time_s)
-        changes, audit = self.engine.update(threats, time_s)
-        self.audit.extend(audit)
-        return StepResult(time_s=time_s, tracks=tracks, threats=threats, alert_changes=changes, audit=audit)
+        changes: list[Alert] = []
+        audit: list[AuditEntry] = []
+        # Several sensors' scans arrive each second; the zones' risk moves more slowly.
+        if time_s - self._last_threat_time_s >= self.config.threat_period_s - 1e-9:
+            self._last_threat_time_s = time_s
+            live = {t.track_id for t in tracks}
+            self._threats = self.threat.evaluate(tracks, time_s)
+            changes, audit = self.engine.update(self._threats, time_s)
+            self.audit.extend(audit)
+            self._threats = [th for th in self._threats if th.track_id in live]
+        return StepResult(time_s=time_s, tracks=tracks, threats=self._threats, alert_changes=changes, audit=audit)
 
     # ------------------------------------------------------------------ operator commands
 

@@ -46,6 +46,9 @@ class EntryPredictor:
     def predict(self, state: FloatArray, cov: FloatArray, zone: ZoneGeometry) -> EntryPrediction:
         """Tracks' ENU states (N,6) and covariances (N,6,6) against one zone."""
         n = len(state)
+        if n == 0:
+            empty = np.zeros(0)
+            return EntryPrediction(empty, empty, np.zeros(0, bool), empty)
         root = np.linalg.cholesky(0.5 * (cov + np.swapaxes(cov, 1, 2)) + 1e-6 * np.eye(6))
         samples = state[:, None, :] + np.einsum("nij,sj->nsi", root, self._draws)  # (N, S, 6)
         samples[:, 0] = state  # the first sample is the mean path itself
@@ -56,9 +59,13 @@ class EntryPredictor:
         first = np.where(enters, inside.argmax(axis=2), -1)
         probability = enters.mean(axis=1)
         entry_times = np.where(enters, times[np.maximum(first, 0)], np.nan)
-        with np.errstate(all="ignore"):
-            time_to_entry = np.where(enters.any(axis=1), np.nanmedian(np.where(enters, entry_times, np.nan), axis=1),
-                                     np.nan)
+        # Median entry time over the samples that enter (NaN rows sort last and are not counted).
+        ordered = np.sort(entry_times, axis=1)
+        count = enters.sum(axis=1)
+        middle = np.clip((count - 1) / 2.0, 0, None)
+        low = np.take_along_axis(ordered, np.floor(middle).astype(int)[:, None], axis=1)[:, 0]
+        high = np.take_along_axis(ordered, np.ceil(middle).astype(int)[:, None], axis=1)[:, 0]
+        time_to_entry = np.where(count > 0, 0.5 * (low + high), np.nan)
         mean_path = path[:, 0]  # (N, T, 3)
         distances = distance_to_polygon_m(mean_path.reshape(-1, 3)[:, :2], zone.polygon_en_m).reshape(n, len(times))
         closest = distances.min(axis=1)

@@ -20,6 +20,7 @@ from raqib.threat.ballistic import ImpactConfig, ellipse_touches_polygon, predic
 from raqib.threat.entry import EntryConfig, EntryPredictor
 from raqib.threat.zones import ZoneGeometry, zone_geometries
 
+HOSTILE_CLASSES = frozenset({"drone", "rocket", "unknown"})
 KIND_WEIGHT = {"protected": 1.0, "restricted": 0.6, "warning": 0.4}
 
 
@@ -27,7 +28,8 @@ KIND_WEIGHT = {"protected": 1.0, "restricted": 0.6, "warning": 0.4}
 class ThreatConfig:
     entry: EntryConfig = field(default_factory=EntryConfig)
     impact: ImpactConfig = field(default_factory=ImpactConfig)
-    hostile_probability: float = 0.5  # P(drone) + P(rocket) + half P(unknown) to count as a threat
+    hostile_probability: float = 0.6  # P(drone) + P(rocket) + half P(unknown) to count as a threat
+    min_hits: int = 5  # a track in powered flight must have shown itself this often first
     ballistic_probability: float = 0.6  # P(rocket) to predict an impact
     min_ballistic_hits: int = 3
     reach_margin_m: float = 500.0
@@ -77,7 +79,12 @@ class ThreatEvaluator:
 
     def evaluate(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
         cfg = self.config
-        candidates = [t for t in tracks if self._hostile_probability(t) >= cfg.hostile_probability and not t.authorised]
+        candidates = [
+            t for t in tracks
+            if t.target_class in HOSTILE_CLASSES and not t.authorised
+            and self._hostile_probability(t) >= cfg.hostile_probability
+            and (t.hits >= cfg.min_hits or t.target_class == "rocket")
+        ]
         if not candidates or not self.zones:
             return []
         ballistic = [t for t in candidates if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability

@@ -19,6 +19,7 @@ class ZoneGeometry:
     polygon_en_m: FloatArray  # (V, 2)
     centre_en_m: FloatArray  # (2,)
     radius_m: float  # of the smallest circle about the centre holding the polygon
+    bbox_en_m: FloatArray  # (min_e, min_n, max_e, max_n)
 
     @classmethod
     def from_zone(cls, zone: Zone, site: Site) -> ZoneGeometry:
@@ -32,15 +33,21 @@ class ZoneGeometry:
             raise ValueError(f"zone {zone.zone_id!r} has neither a polygon nor a circle")
         centre = polygon.mean(axis=0)
         radius = float(np.linalg.norm(polygon - centre, axis=1).max())
-        return cls(zone=zone, polygon_en_m=polygon, centre_en_m=centre, radius_m=radius)
+        bbox = np.concatenate([polygon.min(axis=0), polygon.max(axis=0)])
+        return cls(zone=zone, polygon_en_m=polygon, centre_en_m=centre, radius_m=radius, bbox_en_m=bbox)
 
     def contains(self, points_enu_m: FloatArray) -> np.ndarray:
         """Inside the prism: polygon horizontally, floor..ceiling vertically. (P,3) -> (P,) bool."""
         pts = np.asarray(points_enu_m, float).reshape(-1, 3)
-        vertical = (pts[:, 2] >= self.zone.floor_m) & (pts[:, 2] <= self.zone.ceiling_m)
-        if not vertical.any():
-            return vertical
-        return vertical & points_in_polygon(pts[:, :2], self.polygon_en_m)
+        box = self.bbox_en_m
+        candidate = (
+            (pts[:, 2] >= self.zone.floor_m) & (pts[:, 2] <= self.zone.ceiling_m)
+            & (pts[:, 0] >= box[0]) & (pts[:, 1] >= box[1]) & (pts[:, 0] <= box[2]) & (pts[:, 1] <= box[3])
+        )
+        inside = np.zeros(len(pts), bool)
+        if candidate.any():
+            inside[candidate] = points_in_polygon(pts[candidate, :2], self.polygon_en_m)
+        return inside
 
 
 def zone_geometries(zones: Sequence[Zone], site: Site) -> list[ZoneGeometry]:

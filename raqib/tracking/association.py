@@ -37,17 +37,30 @@ class Pairs:
 def candidate_pairs(
     track_pos_m: FloatArray, track_radius_m: FloatArray, det_pos_m: FloatArray
 ) -> tuple[IntArray, IntArray]:
-    """All (track, detection) pairs closer than each track's radius."""
+    """All (track, detection) pairs closer than each track's own radius.
+
+    Tracks are bucketed by radius (powers of two), so a few tentative tracks with wide gates do
+    not make every confirmed track search as far; each bucket is one sparse-distance query."""
     if len(track_pos_m) == 0 or len(det_pos_m) == 0:
         return np.zeros(0, int), np.zeros(0, int)
-    tree = cKDTree(det_pos_m)
-    hits = tree.query_ball_point(track_pos_m, track_radius_m)
-    counts = np.fromiter((len(h) for h in hits), int, len(hits))
-    if counts.sum() == 0:
+    det_tree = cKDTree(det_pos_m)
+    bucket = np.ceil(np.log2(np.maximum(track_radius_m, 1.0))).astype(int)
+    out_t: list[IntArray] = []
+    out_d: list[IntArray] = []
+    for level in np.unique(bucket):
+        members = np.flatnonzero(bucket == level)
+        found = cKDTree(track_pos_m[members]).sparse_distance_matrix(
+            det_tree, float(2.0**level), output_type="ndarray"
+        )
+        if len(found) == 0:
+            continue
+        tracks = members[found["i"]]
+        keep = found["v"] <= track_radius_m[tracks]
+        out_t.append(tracks[keep])
+        out_d.append(found["j"][keep].astype(int))
+    if not out_t:
         return np.zeros(0, int), np.zeros(0, int)
-    tracks = np.repeat(np.arange(len(track_pos_m)), counts)
-    dets = np.fromiter((j for h in hits for j in h), int, int(counts.sum()))
-    return tracks, dets
+    return np.concatenate(out_t), np.concatenate(out_d)
 
 
 def bearing_candidates(
@@ -105,25 +118,33 @@ def assign_gnn(
     if len(pairs.track) == 0:
         return np.zeros(0, int), np.zeros(0, int)
     labels = clusters(n_tracks, n_dets, pairs.track, pairs.detection)
-    order = np.argsort(labels, kind="stable")
-    labels_sorted = labels[order]
-    starts = np.flatnonzero(np.r_[True, labels_sorted[1:] != labels_sorted[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    # Clusters of one pair need no solver.
-    single = order[starts[sizes == 1]]
-    single = single[cost[single] < miss_cost]
-    out_t = [pairs.track[single]]
-    out_d = [pairs.detection[single]]
-    for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-        members = order[start : start + size]
-        t_ids, t_local = np.unique(pairs.track[members], return_inverse=True)
-        d_ids, d_local = np.unique(pairs.detection[members], return_inverse=True)
-        matrix = np.full((len(t_ids), len(d_ids) + len(t_ids)), 1e9)
-        matrix[t_local, d_local] = cost[members]
-        matrix[np.arange(len(t_ids)), len(d_ids) + np.arange(len(t_ids))] = miss_cost
-        rows, cols = linear_sum_assignment(matrix)
-        real = cols < len(d_ids)
-        real &= matrix[rows, cols] < miss_cost
-        out_t.append(t_ids[rows[real]])
-        out_d.append(d_ids[cols[real]])
+    usable = cost < miss_cost
+    n_labels = int(labels.max()) + 1
+    tracks_in = np.zeros(n_labels, int)
+    dets_in = np.zeros(n_labels, int)
+    np.add.at(tracks_in, labels[np.unique(np.c_[labels, pairs.track], axis=0, return_index=True)[1]], 1)
+    np.add.at(dets_in, labels[np.unique(np.c_[labels, pairs.detection], axis=0, return_index=True)[1]], 1)
+    # A cluster with one track or one detection (a star) is solved by its cheapest pair.
+    star = (tracks_in[labels] == 1) | (dets_in[labels] == 1)
+    star_pairs = np.flatnonzero(star & usable)
+    order = star_pairs[np.lexsort((cost[star_pairs], labels[star_pairs]))]
+    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]] if len(order) else order
+    out_t = [pairs.track[first]]
+    out_d = [pairs.detection[first]]
+    # The rest need the Hungarian algorithm, cluster by cluster.
+    rest = np.flatnonzero(~star)
+    if len(rest):
+        rest = rest[np.argsort(labels[rest], kind="stable")]
+        rest_labels = labels[rest]
+        starts = np.flatnonzero(np.r_[True, rest_labels[1:] != rest_labels[:-1]])
+        for members in np.split(rest, starts[1:]):
+            t_ids, t_local = np.unique(pairs.track[members], return_inverse=True)
+            d_ids, d_local = np.unique(pairs.detection[members], return_inverse=True)
+            matrix = np.full((len(t_ids), len(d_ids) + len(t_ids)), 1e12)
+            matrix[t_local, d_local] = cost[members]
+            matrix[np.arange(len(t_ids)), len(d_ids) + np.arange(len(t_ids))] = miss_cost
+            rows, cols = linear_sum_assignment(matrix)
+            real = (cols < len(d_ids)) & (matrix[rows, cols] < miss_cost)
+            out_t.append(t_ids[rows[real]])
+            out_d.append(d_ids[cols[real]])
     return np.concatenate(out_t), np.concatenate(out_d)

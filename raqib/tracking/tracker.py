@@ -93,6 +93,7 @@ class Tracker:
         for (scan_time, sensor_id), dets in sorted(scans.items(), key=lambda item: item[0]):
             self.process_scan(scan_time, sensor_id, dets)
         self._delete_stale(max(time_s, self.clock_s))
+        self._merge_duplicates(max(time_s, self.clock_s))
         return self.confirmed_tracks(time_s)
 
     def process_scan(self, time_s: float, sensor_id: str, detections: Sequence[Detection]) -> None:
@@ -127,7 +128,6 @@ class Tracker:
         for fresh_store in new_tracks:
             self.store.append(fresh_store)
         self._confirm_and_delete()
-        self._merge_duplicates()
 
     def confirmed_tracks(self, time_s: float) -> list[Track]:
         store = self.store
@@ -141,9 +141,12 @@ class Tracker:
         recent = store.sensor_time_s[rows] >= (time_s - 10.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             rcs = store.rcs_sum_dbsm[rows] / store.rcs_count[rows]
+        covariances = p_hat.reshape(len(rows), 36).tolist()
+        x_list = x_hat.tolist()
         tracks = []
         for k, row in enumerate(rows):
             votes = store.class_votes[row]
+            x = x_list[k]
             tracks.append(
                 Track(
                     time_s=float(time_s),
@@ -151,13 +154,13 @@ class Tracker:
                     lat_deg=float(lat[k]),
                     lon_deg=float(lon[k]),
                     alt_m=float(alt[k]),
-                    east_m=float(x_hat[k, 0]),
-                    north_m=float(x_hat[k, 1]),
-                    up_m=float(x_hat[k, 2]),
-                    vel_e_ms=float(x_hat[k, 3]),
-                    vel_n_ms=float(x_hat[k, 4]),
-                    vel_u_ms=float(x_hat[k, 5]),
-                    cov_enu=tuple(float(v) for v in p_hat[k].ravel()),
+                    east_m=x[0],
+                    north_m=x[1],
+                    up_m=x[2],
+                    vel_e_ms=x[3],
+                    vel_n_ms=x[4],
+                    vel_u_ms=x[5],
+                    cov_enu=tuple(covariances[k]),
                     sources=tuple(sensor_names[j] for j in np.flatnonzero(recent[k])),
                     identity=store.identity[row],
                     callsign=store.callsign[row],
@@ -410,22 +413,30 @@ class Tracker:
         if stale.any():
             store.keep(~stale)
 
-    def _merge_duplicates(self) -> None:
-        """Two confirmed tracks on one object (two sensors that did not associate, say): keep
-        the older one, give it the other's identity."""
+    def _merge_duplicates(self, time_s: float) -> None:
+        """Two confirmed tracks on one object (two sensors whose reports did not associate, say):
+        keep the older one and give it the other's identity and evidence. Tracks are compared
+        at one time, their positions by Mahalanobis distance, their velocities directly."""
         store = self.store
         rows = np.flatnonzero(store.confirmed)
         if len(rows) < 2:
             return
-        pos = store.x[rows, 0, :3]  # CV model state is close enough to compare positions
-        pairs = cKDTree(pos).query_pairs(self.config.merge_distance_m, output_type="ndarray")
+        x_hat, p_hat, _ = self.predicted_state(rows, time_s)
+        sigma = np.sqrt(np.einsum("nii->n", p_hat[:, :3, :3]) / 3.0)
+        reach = 4.0 * float(sigma.max()) + self.config.merge_distance_m
+        pairs = cKDTree(x_hat[:, :3]).query_pairs(reach, output_type="ndarray")
         if len(pairs) == 0:
             return
-        a, b = rows[pairs[:, 0]], rows[pairs[:, 1]]
-        vel_diff = np.linalg.norm(store.x[a, 0, 3:] - store.x[b, 0, 3:], axis=1)
+        i, j = pairs[:, 0], pairs[:, 1]
+        dp = x_hat[i, :3] - x_hat[j, :3]
+        s = p_hat[i, :3, :3] + p_hat[j, :3, :3]
+        d2 = np.einsum("ki,kij,kj->k", dp, np.linalg.inv(s), dp)
+        near = (d2 < 11.34) | (np.linalg.norm(dp, axis=1) < self.config.merge_distance_m)
+        alike = np.linalg.norm(x_hat[i, 3:] - x_hat[j, 3:], axis=1) < self.config.merge_speed_diff_ms
+        a, b = rows[i], rows[j]
         id_a, id_b = store.identity[a], store.identity[b]
         compatible = (id_a == None) | (id_b == None) | (id_a == id_b)  # noqa: E711
-        close = (vel_diff < self.config.merge_speed_diff_ms) & compatible
+        close = near & alike & compatible
         drop = np.zeros(len(store), bool)
         for keep_row, lose_row in zip(a[close], b[close], strict=True):
             if drop[keep_row] or drop[lose_row]:
@@ -438,6 +449,10 @@ class Tracker:
                 store.callsign[keep_row] = store.callsign[lose_row]
             store.class_votes[keep_row] += store.class_votes[lose_row]
             store.sensor_time_s[keep_row] = np.maximum(store.sensor_time_s[keep_row], store.sensor_time_s[lose_row])
+            store.radar_time_s[keep_row] = max(store.radar_time_s[keep_row], store.radar_time_s[lose_row])
+            store.rcs_sum_dbsm[keep_row] += store.rcs_sum_dbsm[lose_row]
+            store.rcs_count[keep_row] += store.rcs_count[lose_row]
+            store.period_s[keep_row] = min(store.period_s[keep_row], store.period_s[lose_row])
             drop[lose_row] = True
         if drop.any():
             store.keep(~drop)
