@@ -166,6 +166,10 @@ class Track(msgspec.Struct, frozen=True, kw_only=True):
     rcs_dbsm: float | None = None  # mean radar cross-section of its detections
     reported_class: dict[str, float] = msgspec.field(default_factory=dict)  # sensors' class votes, normalised
     identity_kind: str | None = None  # the sensor kind its identity came from: "adsb", "remoteid", ...
+    # The ballistic motion model's own state and covariance (ENU), for impact prediction;
+    # empty unless that model is plausible for this track.
+    ballistic_state: tuple[float, ...] = ()
+    ballistic_cov: tuple[float, ...] = ()
 
 
 class Zone(msgspec.Struct, frozen=True, kw_only=True):
@@ -200,6 +204,7 @@ class Threat(msgspec.Struct, frozen=True, kw_only=True):
     time_to_entry_s: float | None  # None: not predicted to enter within the horizon
     closest_approach_m: float
     score: float
+    zone_kind: str = "protected"
     impact_lat_deg: float | None = None
     impact_lon_deg: float | None = None
     impact_time_s: float | None = None

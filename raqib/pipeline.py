@@ -25,7 +25,7 @@ class PipelineConfig:
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     threat: ThreatConfig = field(default_factory=ThreatConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
-    threat_period_s: float = 1.0  # threats and alerts are re-evaluated at most this often
+    threat_period_s: float = 0.5  # threats and alerts are re-evaluated at most this often
 
 
 class StepResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,7 +63,7 @@ class Pipeline:
     def step(self, detections: Sequence[Detection], time_s: float) -> StepResult:
         self.time_s = max(self.time_s, time_s)
         tracks = self.tracker.step(detections, time_s)
-        tracks = self.classifier.classify(tracks)
+        tracks = self.classifier.classify(tracks, time_s)
         self.classifier.forget({t.track_id for t in tracks})
         tracks = self.threat.mark_authorised(tracks, time_s)
         changes: list[Alert] = []

@@ -1,6 +1,7 @@
 """The alert life cycle: raise -> update -> (acknowledge) -> clear, and the all-clear.
 
-One alert per zone and threat event: a track that threatens a zone joins the zone's open
+Protected zones and warning areas are warned ahead, from the predicted entry; restricted
+airspace is alerted on intrusion. One alert per zone and threat event: a track that threatens a zone joins the zone's open
 alert of the same kind (a salvo or a swarm is one warning with its count), otherwise it raises
 a new one. A (track, zone) pair must be at risk on ``raise_after_steps`` consecutive
 evaluations before it counts (debounce), and an alert clears only when none of its tracks has
@@ -17,11 +18,15 @@ from raqib.model import Alert, AlertState, AuditEntry, Threat
 
 @dataclass(frozen=True, slots=True)
 class AlertConfig:
-    raise_probability: float = 0.5  # P(entry within the warning horizon)
+    raise_probability: float = 0.4  # P(entry within the warning horizon)
     warn_horizon_s: float = 240.0
     raise_after_steps: int = 2
     clear_after_s: float = 15.0
     hold_probability: float = 0.2  # once alerted, a track stays at risk above this (hysteresis)
+    # A round's 95 % impact ellipse must touch the zone, and this share of its impact
+    # distribution fall inside it; rounds fly for seconds, so they raise at once.
+    ballistic_raise_probability: float = 0.3
+    ballistic_hold_probability: float = 0.02
 
 
 def event_kind(target_class: str) -> str:
@@ -66,6 +71,10 @@ class AlertEngine:
         cfg = self.config
         if threat.inside:
             return True
+        if threat.zone_kind == "restricted":
+            return False  # restricted airspace: an intrusion is alerted, not predicted
+        if threat.impact_ellipse_m is not None:
+            return threat.probability >= (cfg.ballistic_hold_probability if alerted else cfg.ballistic_raise_probability)
         threshold = cfg.hold_probability if alerted else cfg.raise_probability
         soon = threat.time_to_entry_s is not None and threat.time_to_entry_s <= cfg.warn_horizon_s
         return soon and threat.probability >= threshold
@@ -87,7 +96,8 @@ class AlertEngine:
             if aid is not None:
                 self._refresh(self.open[aid], threat, time_s, changed)
                 continue
-            if key in self._suppressed or self._streak[key] < self.config.raise_after_steps:
+            needed = 1 if threat.impact_ellipse_m is not None else self.config.raise_after_steps
+            if key in self._suppressed or self._streak[key] < needed:
                 continue
             self._join_or_raise(threat, time_s, changed, audit)
             in_alert[key] = next(a for a, o in self.open.items() if threat.track_id in o.tracks

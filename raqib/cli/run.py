@@ -40,6 +40,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
+# The registry's health words, as the operator's screen shows them.
+HUB_HEALTH = {"ok": "ok", "recovering": "degraded", "degraded": "degraded", "silent": "down"}
+
+
 def run(args: argparse.Namespace) -> int:
     if args.config:
         return asyncio.run(_run_live(args))
@@ -89,6 +93,7 @@ def _run_recording(args: argparse.Namespace) -> int:
 
 async def _run_live(args: argparse.Namespace) -> int:
     from raqib.live import run_live
+    from raqib.sensors.registry import HealthEvent
     from raqib.server.hub import StateHub
     from raqib.server.serve import build_from_args, serve_from_args
     from raqib.site import load_site
@@ -113,11 +118,9 @@ async def _run_live(args: argparse.Namespace) -> int:
         if not args.quiet:
             reporter.on_result(result)  # type: ignore[arg-type]
 
-    def on_health(event: object) -> None:
-        setter = getattr(hub, "set_sensor_status", None)
-        if setter is not None:
-            setter(event)
-        print(f"sensor health: {event}")
+    def on_health(event: HealthEvent) -> None:
+        hub.set_sensor_status(event.sensor_id, HUB_HEALTH[event.current], event.reason, event.time_s)
+        reporter.note(f"sensor {event.sensor_id}: {event.previous} -> {event.current} ({event.reason})")
 
     try:
         await run_live(config, on_result=on_result, on_health=on_health, stop_event=stop, pipeline=pipeline)

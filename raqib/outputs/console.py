@@ -40,6 +40,11 @@ class ConsoleReporter:
             self._status_shown = False
         self.stream.write(text + "\n")
 
+    def note(self, text: str) -> None:
+        """A line of its own (sensor health, say) that does not disturb the status line."""
+        self._line(text)
+        self.stream.flush()
+
     def on_result(self, result: StepResult) -> None:
         when = clock_label(result.time_s, self.start_epoch_s)
         for alert in result.alert_changes:

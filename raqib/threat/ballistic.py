@@ -23,7 +23,7 @@ CHI2_2D_95 = 5.991464547107979  # chi-square quantile, 2 degrees of freedom, 0.9
 @dataclass(frozen=True, slots=True)
 class ImpactConfig:
     drag_per_m: float = 1.0e-4  # nominal rho * Cd * A / (2 m)
-    drag_sigma_per_m: float = 0.6e-4  # how little we know it
+    drag_sigma_per_m: float = 0.4e-4  # how little we know it before the track shows its deceleration
     step_s: float = 0.1
     max_flight_s: float = 150.0
     ground_up_m: float = 0.0  # the ground's height in the site frame
@@ -105,14 +105,23 @@ def integrate_to_ground(states: FloatArray, cfg: ImpactConfig) -> tuple[FloatArr
     return impact.reshape(*shape, 2), when.reshape(shape)
 
 
-def predict_impact(state: FloatArray, cov: FloatArray, cfg: ImpactConfig | None = None) -> ImpactPrediction:
-    """Impact of rounds with ENU states (N,6) and covariances (N,6,6)."""
+def predict_impact(
+    state: FloatArray,
+    cov: FloatArray,
+    cfg: ImpactConfig | None = None,
+    drag_per_m: FloatArray | None = None,
+    drag_sigma_per_m: FloatArray | None = None,
+) -> ImpactPrediction:
+    """Impact of rounds with ENU states (N,6) and covariances (N,6,6); each round's drag
+    constant and its uncertainty default to the configured nominal round's."""
     cfg = cfg or ImpactConfig()
     n = len(state)
-    mean = np.concatenate([state, np.full((n, 1), cfg.drag_per_m)], axis=1)
+    drag = np.full(n, cfg.drag_per_m) if drag_per_m is None else np.asarray(drag_per_m, float)
+    drag_sigma = np.full(n, cfg.drag_sigma_per_m) if drag_sigma_per_m is None else np.asarray(drag_sigma_per_m)
+    mean = np.concatenate([state, drag[:, None]], axis=1)
     full_cov = np.zeros((n, 7, 7))
     full_cov[:, :6, :6] = 0.5 * (cov + np.swapaxes(cov, 1, 2))
-    full_cov[:, 6, 6] = cfg.drag_sigma_per_m**2
+    full_cov[:, 6, 6] = drag_sigma**2
     points, wm, wc = _sigma_points(mean, full_cov, cfg)
     points[..., 6] = np.maximum(points[..., 6], 0.0)  # drag cannot push a round forward
     impacts, times = integrate_to_ground(points, cfg)
@@ -124,6 +133,54 @@ def predict_impact(state: FloatArray, cov: FloatArray, cfg: ImpactConfig | None 
     impact_cov = np.einsum("s,nsk,nsl->nkl", wc, diff, diff)
     time_mean = times @ wm
     return ImpactPrediction(impact_mean, impact_cov, time_mean, valid)
+
+
+class DragEstimator:
+    """Each round's drag constant from how fast it slows: along its path
+    dv/dt = -k v^2 - g sin(gamma), so k = -(dv/dt + g sin gamma) / v^2. The slope comes from a
+    least-squares line through the last few seconds of speed; the estimate is fused with the
+    nominal round's k by inverse variance, so a short or noisy history changes little."""
+
+    def __init__(self, cfg: ImpactConfig, window_s: float = 6.0, min_points: int = 4) -> None:
+        self.cfg = cfg
+        self.window_s = window_s
+        self.min_points = min_points
+        self._history: dict[int, list[tuple[float, float, float]]] = {}
+
+    def update(self, track_ids: list[int], time_s: float, velocity: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Record each round's velocity (N,3) at time_s; return k (N,) and its sigma (N,)."""
+        speed = np.linalg.norm(velocity, axis=1)
+        sin_gamma = velocity[:, 2] / np.maximum(speed, 1e-6)
+        k = np.full(len(track_ids), self.cfg.drag_per_m)
+        sigma = np.full(len(track_ids), self.cfg.drag_sigma_per_m)
+        for i, track_id in enumerate(track_ids):
+            history = self._history.setdefault(track_id, [])
+            if not history or time_s > history[-1][0]:
+                history.append((time_s, float(speed[i]), float(sin_gamma[i])))
+            while history and history[0][0] < time_s - self.window_s:
+                history.pop(0)
+            if len(history) < self.min_points:
+                continue
+            t, v, sg = (np.array(column) for column in zip(*history, strict=True))
+            dt = t - t.mean()
+            spread = float(dt @ dt)
+            if spread <= 0:
+                continue
+            slope = float(dt @ (v - v.mean()) / spread)
+            residual = v - v.mean() - slope * dt
+            slope_var = float(residual @ residual) / max(len(t) - 2, 1) / spread
+            v2 = float(np.mean(v)) ** 2
+            k_obs = -(slope + 9.80665 * float(np.mean(sg))) / v2
+            var_obs = max(slope_var, 0.05**2) / v2**2
+            var_prior = self.cfg.drag_sigma_per_m**2
+            k[i] = max((k_obs / var_obs + self.cfg.drag_per_m / var_prior) / (1 / var_obs + 1 / var_prior), 0.0)
+            sigma[i] = np.sqrt(1.0 / (1 / var_obs + 1 / var_prior))
+        return k, sigma
+
+    def forget(self, live_track_ids: set[int]) -> None:
+        for track_id in list(self._history):
+            if track_id not in live_track_ids:
+                del self._history[track_id]
 
 
 def ellipse_touches_polygon(

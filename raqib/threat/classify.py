@@ -33,7 +33,7 @@ class ClassifierConfig:
     cooperative_weight: float = 60.0  # likelihood ratio of an ADS-B or Remote ID identity
     reported_weight: float = 6.0  # per unit of a sensor's class vote
     ballistic_prior: float = 0.15  # the IMM's initial ballistic-mode probability
-    smoothing: float = 0.35  # weight of the newest posterior in the running estimate
+    smoothing_time_s: float = 2.5  # time constant of the running estimate: evidence must persist
     switch_margin: float = 0.15  # a new class must lead the declared one by this much
 
 
@@ -48,12 +48,15 @@ class Classifier:
         self.config = config or ClassifierConfig()
         self._probs: dict[int, FloatArray] = {}
         self._declared: dict[int, int] = {}
+        self._times: dict[int, float] = {}
 
     def likelihoods(self, tracks: Sequence[Track]) -> FloatArray:
         """Posterior of this instant's evidence alone, (N, 5), rows summing to 1."""
         cfg = self.config
         n = len(tracks)
-        speed = np.array([np.sqrt(t.vel_e_ms**2 + t.vel_n_ms**2 + t.vel_u_ms**2) for t in tracks])
+        # Horizontal speed: radar elevation noise makes low targets' vertical speed jitter,
+        # and every class here is told apart by how fast it crosses the ground.
+        speed = np.array([np.hypot(t.vel_e_ms, t.vel_n_ms) for t in tracks])
         rcs = np.array([np.nan if t.rcs_dbsm is None else t.rcs_dbsm for t in tracks])
         ballistic = np.clip(np.array([t.ballistic_p for t in tracks]), 0.01, 0.99)
         height = np.array([t.up_m for t in tracks])
@@ -87,7 +90,7 @@ class Classifier:
         post = np.exp(log_l)
         return np.asarray(post / post.sum(axis=1, keepdims=True))
 
-    def classify(self, tracks: Sequence[Track]) -> list[Track]:
+    def classify(self, tracks: Sequence[Track], time_s: float | None = None) -> list[Track]:
         """The same tracks with ``target_class`` and ``class_probs`` filled in."""
         if not tracks:
             return []
@@ -96,7 +99,11 @@ class Classifier:
         out = []
         for track, post in zip(tracks, instant, strict=True):
             previous = self._probs.get(track.track_id)
-            smoothed = post if previous is None else (1 - cfg.smoothing) * previous + cfg.smoothing * post
+            last_time = self._times.get(track.track_id, track.time_s)
+            now = track.time_s if time_s is None else time_s
+            weight = 1.0 - np.exp(-max(now - last_time, 0.0) / cfg.smoothing_time_s)
+            smoothed = post if previous is None else (1 - weight) * previous + weight * post
+            self._times[track.track_id] = now
             self._probs[track.track_id] = smoothed
             best = int(np.argmax(smoothed))
             declared = self._declared.get(track.track_id)
@@ -118,3 +125,4 @@ class Classifier:
             if track_id not in live_track_ids:
                 del self._probs[track_id]
                 self._declared.pop(track_id, None)
+                self._times.pop(track_id, None)

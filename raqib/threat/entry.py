@@ -23,6 +23,7 @@ class EntryConfig:
     step_s: float = 2.0
     samples: int = 48
     seed: int = 20220103
+    ground_clearance_m: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class EntryPredictor:
         samples[:, 0] = state  # the first sample is the mean path itself
         times = self._times
         path = samples[:, :, None, :3] + samples[:, :, None, 3:] * times[None, None, :, None]  # (N,S,T,3)
+        # Aircraft in powered flight level off rather than fly into the ground.
+        np.maximum(path[..., 2], self.config.ground_clearance_m, out=path[..., 2])
         inside = zone.contains(path.reshape(-1, 3)).reshape(n, len(self._draws), len(times))
         enters = inside.any(axis=2)
         first = np.where(enters, inside.argmax(axis=2), -1)

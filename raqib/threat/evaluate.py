@@ -16,7 +16,7 @@ import numpy as np
 
 from raqib.geo import distance_to_polygon_m, enu_to_geodetic, points_in_polygon
 from raqib.model import Authorisation, Site, Threat, Track, Zone
-from raqib.threat.ballistic import ImpactConfig, ellipse_touches_polygon, predict_impact
+from raqib.threat.ballistic import DragEstimator, ImpactConfig, ellipse_touches_polygon, predict_impact
 from raqib.threat.entry import EntryConfig, EntryPredictor
 from raqib.threat.zones import ZoneGeometry, zone_geometries
 
@@ -29,7 +29,7 @@ class ThreatConfig:
     entry: EntryConfig = field(default_factory=EntryConfig)
     impact: ImpactConfig = field(default_factory=ImpactConfig)
     hostile_probability: float = 0.6  # P(drone) + P(rocket) + half P(unknown) to count as a threat
-    min_hits: int = 5  # a track in powered flight must have shown itself this often first
+    min_age_s: float = 4.0  # a track in powered flight must have been followed this long first
     ballistic_probability: float = 0.6  # P(rocket) to predict an impact
     min_ballistic_hits: int = 3
     reach_margin_m: float = 500.0
@@ -62,6 +62,7 @@ class ThreatEvaluator:
         self.config = config or ThreatConfig()
         self.entry = EntryPredictor(self.config.entry)
         self.permits = {a.identity: a for a in authorisations}
+        self.drag = DragEstimator(self.config.impact)
         self.set_zones(zones)
 
     def set_zones(self, zones: Sequence[Zone]) -> None:
@@ -83,7 +84,7 @@ class ThreatEvaluator:
             t for t in tracks
             if t.target_class in HOSTILE_CLASSES and not t.authorised
             and self._hostile_probability(t) >= cfg.hostile_probability
-            and (t.hits >= cfg.min_hits or t.target_class == "rocket")
+            and (t.target_class == "rocket" or t.time_s - (t.first_detection_time_s or t.time_s) >= cfg.min_age_s)
         ]
         if not candidates or not self.zones:
             return []
@@ -91,6 +92,7 @@ class ThreatEvaluator:
                      and t.hits >= cfg.min_ballistic_hits]
         ballistic_ids = {t.track_id for t in ballistic}
         powered = [t for t in candidates if t.track_id not in ballistic_ids and t.class_probs.get("rocket", 0) < 0.3]
+        self.drag.forget({t.track_id for t in ballistic})
         threats = self._powered_threats(powered, time_s) + self._ballistic_threats(ballistic, time_s)
         return sorted(threats, key=lambda th: -th.score)
 
@@ -126,6 +128,7 @@ class ThreatEvaluator:
                         time_s=time_s,
                         track_id=track.track_id,
                         zone_id=zone.zone.zone_id,
+                        zone_kind=zone.zone.kind,
                         target_class=track.target_class,
                         inside=inside,
                         probability=1.0 if inside else probability,
@@ -139,9 +142,12 @@ class ThreatEvaluator:
     def _ballistic_threats(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
         if not tracks:
             return []
-        state = np.array([[t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms] for t in tracks])
-        cov = np.array([np.reshape(t.cov_enu, (6, 6)) for t in tracks])
-        impact = predict_impact(state, cov, self.config.impact)
+        # The ballistic model's own estimate: the mixture lags a decelerating round.
+        state = np.array([t.ballistic_state if t.ballistic_state else
+                          (t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms) for t in tracks])
+        cov = np.array([np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks])
+        drag, drag_sigma = self.drag.update([t.track_id for t in tracks], time_s, state[:, 3:])
+        impact = predict_impact(state, cov, self.config.impact, drag, drag_sigma)
         major, minor, azimuth = impact.ellipse_95()
         lat, lon, _ = enu_to_geodetic(impact.impact_en_m[:, 0], impact.impact_en_m[:, 1], 0.0, self.site)
         lat, lon = np.atleast_1d(lat), np.atleast_1d(lon)
@@ -164,12 +170,13 @@ class ThreatEvaluator:
                         time_s=time_s,
                         track_id=track.track_id,
                         zone_id=zone.zone.zone_id,
+                        zone_kind=zone.zone.kind,
                         target_class=track.target_class,
                         inside=False,
-                        probability=max(probability, 0.05),
+                        probability=probability,
                         time_to_entry_s=tti,
                         closest_approach_m=closest,
-                        score=self._score(zone, max(probability, 0.05), tti, track) + 1.0,
+                        score=self._score(zone, probability, tti, track) + 1.0,
                         impact_lat_deg=float(lat[k]),
                         impact_lon_deg=float(lon[k]),
                         impact_time_s=time_s + tti,

@@ -29,8 +29,8 @@ STATE_DIM = 6
 
 @dataclass(frozen=True, slots=True)
 class MotionConfig:
-    cv_accel_sigma_ms2: float = 1.5  # how hard an unmanoeuvring target may still accelerate
-    cv_vertical_accel_sigma_ms2: float = 0.8
+    cv_accel_sigma_ms2: float = 0.6  # how hard an unmanoeuvring target may still accelerate
+    cv_vertical_accel_sigma_ms2: float = 0.5
     turn_rate_deg_s: float = 6.0  # the turn models' rate; fixed-wing drones and airliners turn slower
     turn_accel_sigma_ms2: float = 2.0
     ballistic_accel_sigma_ms2: float = 4.0  # absorbs the unknown drag of the actual round

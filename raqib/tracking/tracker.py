@@ -40,7 +40,7 @@ CLASS_INDEX = {c.value: i for i, c in enumerate(TARGET_CLASSES)}
 class TrackerConfig:
     motion: MotionConfig = field(default_factory=MotionConfig)
     gate_probability: float = 0.9995
-    initial_speed_sigma_ms: float = 120.0  # prior on a new track's velocity, per axis
+    initial_speed_sigma_ms: float = 200.0  # prior on a new track's velocity, per axis: rounds fly at 300+ m/s
     confirm_score: float = 9.0  # log-likelihood ratio to confirm (about 1e-4 false-track odds)
     delete_tentative_score: float = -4.0
     delete_drop_score: float = 14.0  # confirmed: delete when the score falls this far below its peak
@@ -50,6 +50,7 @@ class TrackerConfig:
     merge_distance_m: float = 40.0  # confirmed tracks closer than this, moving alike, are one object
     merge_speed_diff_ms: float = 8.0
     max_gate_radius_m: float = 4000.0
+    ballistic_output_p: float = 0.3  # report the ballistic model's own state above this probability
     spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
 
 
@@ -134,7 +135,7 @@ class Tracker:
         rows = np.flatnonzero(store.confirmed)
         if len(rows) == 0:
             return []
-        x_hat, p_hat, mu = self.predicted_state(rows, time_s)
+        x_hat, p_hat, mu, x_models, p_models = self.predicted_state(rows, time_s, per_model=True)
         lat, lon, alt = enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2], self.site)
         lat, lon, alt = np.atleast_1d(lat), np.atleast_1d(lon), np.atleast_1d(alt)
         sensor_names = list(self.sensor_column)
@@ -142,6 +143,9 @@ class Tracker:
         with np.errstate(invalid="ignore", divide="ignore"):
             rcs = store.rcs_sum_dbsm[rows] / store.rcs_count[rows]
         covariances = p_hat.reshape(len(rows), 36).tolist()
+        ballistic = mu[:, BALLISTIC] >= self.config.ballistic_output_p
+        ballistic_x = x_models[:, BALLISTIC].tolist()
+        ballistic_p = p_models[:, BALLISTIC].reshape(len(rows), 36).tolist()
         x_list = x_hat.tolist()
         tracks = []
         for k, row in enumerate(rows):
@@ -171,18 +175,23 @@ class Tracker:
                     rcs_dbsm=None if np.isnan(rcs[k]) else float(rcs[k]),
                     reported_class=self._vote_dict(votes),
                     identity_kind=store.identity_kind[row],
+                    ballistic_state=tuple(ballistic_x[k]) if ballistic[k] else (),
+                    ballistic_cov=tuple(ballistic_p[k]) if ballistic[k] else (),
                 )
             )
         return tracks
 
-    def predicted_state(self, rows: np.ndarray, time_s: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Combined state, covariance and mode probabilities of ``rows`` predicted to ``time_s``."""
+    def predicted_state(self, rows: np.ndarray, time_s: float, per_model: bool = False) -> tuple[FloatArray, ...]:
+        """Combined state, covariance and mode probabilities of ``rows`` predicted to ``time_s``
+        (and, with ``per_model``, every model's own state and covariance)."""
         store = self.store
         dt = np.maximum(time_s - store.time_s[rows], 0.0)
         pi = mode_transition(dt, self.config.motion)
         x0, p0, c = imm.mix(store.x[rows], store.p[rows], store.mu[rows], pi)
         x_pred, p_pred = predict_bank(x0, p0, dt, self.config.motion)
         x_hat, p_hat = imm.combine(x_pred, p_pred, c)
+        if per_model:
+            return x_hat, p_hat, c, x_pred, p_pred
         return x_hat, p_hat, c
 
     # ------------------------------------------------------------------ internals
@@ -233,7 +242,9 @@ class Tracker:
         tracks, dets = assign_gnn(len(store), len(batch.z), pairs, cost, miss_cost=1e6)
         if len(tracks) == 0:
             return dets
-        self._update(batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter)
+        # A bearing that fits several tracks cannot say which of them its class hint belongs to.
+        ambiguity = np.bincount(pairs.detection, minlength=len(batch.z))
+        self._update(batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter, ambiguity)
         updated[tracks] = True
         return dets
 
@@ -281,6 +292,7 @@ class Tracker:
         p_pred: FloatArray,
         c: FloatArray,
         clutter_log_density: float,
+        ambiguity: np.ndarray,
     ) -> None:
         store = self.store
         x_m = x_pred[tracks]  # (K, M, 6)
@@ -305,7 +317,7 @@ class Tracker:
         store.sensor_time_s[tracks, self.sensor_column[geometry.sensor.sensor_id]] = time_s
         if not geometry.cooperative:
             store.radar_time_s[tracks] = time_s
-        self._absorb_attributes(store, batch, detections, geometry, tracks, dets)
+        self._absorb_attributes(store, batch, detections, geometry, tracks, dets, ambiguity)
 
     @staticmethod
     def _absorb_attributes(
@@ -315,6 +327,7 @@ class Tracker:
         geometry: SensorGeometry,
         tracks: np.ndarray,
         dets: np.ndarray,
+        ambiguity: np.ndarray | None = None,
     ) -> None:
         """Carry identity, callsign, RCS and reported class from detections onto their tracks."""
         for row, local in zip(tracks, dets, strict=True):
@@ -328,7 +341,8 @@ class Tracker:
                 store.rcs_sum_dbsm[row] += det.rcs_dbsm
                 store.rcs_count[row] += 1
             if det.class_hint in CLASS_INDEX:
-                store.class_votes[row, CLASS_INDEX[det.class_hint]] += det.class_confidence or 1.0
+                share = 1.0 if ambiguity is None else 1.0 / max(int(ambiguity[local]), 1)
+                store.class_votes[row, CLASS_INDEX[det.class_hint]] += (det.class_confidence or 1.0) * share
             if geometry.sensor.kind == "adsb":
                 store.class_votes[row, CLASS_INDEX["aircraft"]] += 1.0
             elif geometry.sensor.kind == "remoteid":

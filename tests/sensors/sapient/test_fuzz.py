@@ -1,0 +1,39 @@
+"""A short run of the atheris fuzz target, seeded with valid SAPIENT streams."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.sensors.sapient import builders
+from tests.sensors.sapient.builders import frame
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = [
+        frame(builders.registration()) + frame(builders.status()) + frame(builders.detection()),
+        frame(builders.range_bearing_detection()),
+        b"\xff\xff\xff\xff" + frame(builders.detection(lat_deg=95.0)),
+    ]
+    for i, seed in enumerate(seeds):
+        (corpus / f"seed{i}").write_bytes(b"\x10" + seed)  # the first byte picks where the stream is cut
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tests" / "fuzz" / "fuzz_sapient.py"),
+            "-runs=5000",
+            "-seed=7",
+            f"-artifact_prefix={tmp_path}/",  # a crash input lands here, not in the repository
+            str(corpus),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
