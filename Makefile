@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAPIENT_STAMP := raqib/sensors/sapient/generated/.stamp
-UI_STAMP := raqib/server/static/.stamp
 ARGS ?=
 PYTEST_ARGS ?=
 
@@ -26,14 +25,12 @@ $(SAPIENT_STAMP): $(STAMP) $(wildcard raqib/sensors/sapient/proto/*.proto raqib/
 	$(BIN)/python -m raqib.sensors.sapient.build
 	touch $@
 
-# The browser UI: built from the committed lock file when the bundle is missing or stale.
-$(UI_STAMP): web/package.json web/package-lock.json $(shell find web/src web/index.html web/vite.config.* -type f 2>/dev/null)
-	cd web && npm ci --no-audit --no-fund && npm run build
-	touch $@
+# The browser UI: built from the committed lock file when the bundle is missing or stale
+# (web/build.sh decides).
+ui:
+	bash web/build.sh
 
-ui: $(UI_STAMP)
-
-setup: $(STAMP) $(SAPIENT_STAMP) $(UI_STAMP)
+setup: $(STAMP) $(SAPIENT_STAMP) ui
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
 browser:

@@ -1,0 +1,1 @@
+"""One router per resource: auth and users, state, zones, alerts, sensors, recordings, live."""
