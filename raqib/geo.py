@@ -35,7 +35,9 @@ def polar_to_enu(range_m: Any, azimuth_deg: Any, elevation_deg: Any) -> FloatArr
     az = np.radians(azimuth_deg)
     el = np.radians(elevation_deg)
     ground = np.asarray(range_m, float) * np.cos(el)
-    return np.stack([ground * np.sin(az), ground * np.cos(az), np.asarray(range_m, float) * np.sin(el)], axis=-1)
+    return np.stack(
+        [ground * np.sin(az), ground * np.cos(az), np.asarray(range_m, float) * np.sin(el)], axis=-1
+    )
 
 
 def enu_to_polar(offset_enu_m: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -60,7 +62,9 @@ def polygon_to_enu(polygon_latlon: Any, site: Site) -> FloatArray:
     return np.stack([e, n], axis=1)
 
 
-def points_in_polygon(points_en_m: FloatArray, polygon_en_m: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+def points_in_polygon(
+    points_en_m: FloatArray, polygon_en_m: FloatArray
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Even-odd rule for many points against one polygon, vectorised over points and edges.
 
     points (P, 2), polygon (V, 2) -> (P,) bool."""

@@ -76,7 +76,9 @@ class Pipeline:
             changes, audit = self.engine.update(self._threats, time_s)
             self.audit.extend(audit)
             self._threats = [th for th in self._threats if th.track_id in live]
-        return StepResult(time_s=time_s, tracks=tracks, threats=self._threats, alert_changes=changes, audit=audit)
+        return StepResult(
+            time_s=time_s, tracks=tracks, threats=self._threats, alert_changes=changes, audit=audit
+        )
 
     # ------------------------------------------------------------------ operator commands
 

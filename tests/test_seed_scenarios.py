@@ -28,8 +28,14 @@ def play(name: str, seed: int):
             last_truth[truth.target_id] = truth
         if not result.tracks or not truths:
             continue
-        truth_pos = np.array(geodetic_to_enu([t.lat_deg for t in truths], [t.lon_deg for t in truths],
-                                             [t.alt_m for t in truths], scenario.site)).T
+        truth_pos = np.array(
+            geodetic_to_enu(
+                [t.lat_deg for t in truths],
+                [t.lon_deg for t in truths],
+                [t.alt_m for t in truths],
+                scenario.site,
+            )
+        ).T
         for track in result.tracks:
             gaps = np.linalg.norm(truth_pos - [track.east_m, track.north_m, track.up_m], axis=1)
             nearest = int(np.argmin(gaps))
@@ -71,7 +77,9 @@ def test_rockets_into_the_compound_are_warned_ten_seconds_ahead_and_the_stray_is
             continue
         end = last_truth[target.id]
         e, n, _ = geodetic_to_enu(end.lat_deg, end.lon_deg, end.alt_m, scenario.site)
-        (inside if points_in_polygon(np.array([[float(e), float(n)]]), polygon)[0] else outside).add(target.id)
+        (inside if points_in_polygon(np.array([[float(e), float(n)]]), polygon)[0] else outside).add(
+            target.id
+        )
     assert len(inside) == 2 and len(outside) == 1  # as the scenario is built
     warned_at: dict[str, float] = {}
     for alert in alerts:

@@ -1,11 +1,12 @@
 """The alert life cycle: raise -> update -> (acknowledge) -> clear, and the all-clear.
 
 Protected zones and warning areas are warned ahead, from the predicted entry; restricted
-airspace is alerted on intrusion. One alert per zone and threat event: a track that threatens a zone joins the zone's open
-alert of the same kind (a salvo or a swarm is one warning with its count), otherwise it raises
-a new one. A (track, zone) pair must be at risk on ``raise_after_steps`` consecutive
-evaluations before it counts (debounce), and an alert clears only when none of its tracks has
-been at risk for ``clear_after_s`` (hysteresis). Every change is audited with its numbers.
+airspace is alerted on intrusion. One alert per zone and threat event: a track that
+threatens a zone joins the zone's open alert of the same kind (a salvo or a swarm is one
+warning with its count), otherwise it raises a new one. A (track, zone) pair must be at
+risk on ``raise_after_steps`` consecutive evaluations before it counts (debounce), and an
+alert clears only when none of its tracks has been at risk for ``clear_after_s``
+(hysteresis). Every change is audited with its numbers.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ class AlertEngine:
         if threat.zone_kind == "restricted":
             return False  # restricted airspace: an intrusion is alerted, not predicted
         if threat.impact_ellipse_m is not None:
-            return threat.probability >= (cfg.ballistic_hold_probability if alerted else cfg.ballistic_raise_probability)
+            return threat.probability >= (
+                cfg.ballistic_hold_probability if alerted else cfg.ballistic_raise_probability
+            )
         threshold = cfg.hold_probability if alerted else cfg.raise_probability
         soon = threat.time_to_entry_s is not None and threat.time_to_entry_s <= cfg.warn_horizon_s
         return soon and threat.probability >= threshold
@@ -100,15 +103,22 @@ class AlertEngine:
             if key in self._suppressed or self._streak[key] < needed:
                 continue
             self._join_or_raise(threat, time_s, changed, audit)
-            in_alert[key] = next(a for a, o in self.open.items() if threat.track_id in o.tracks
-                                 and o.alert.zone_id == threat.zone_id)
+            in_alert[key] = next(
+                a
+                for a, o in self.open.items()
+                if threat.track_id in o.tracks and o.alert.zone_id == threat.zone_id
+            )
         for aid, open_alert in list(self.open.items()):
             last = max(t.last_at_risk_s for t in open_alert.tracks.values())
             if time_s - last >= self.config.clear_after_s:
-                self._close(aid, time_s, "raqib", f"no track at risk for {time_s - last:.0f} s", changed, audit)
+                self._close(
+                    aid, time_s, "raqib", f"no track at risk for {time_s - last:.0f} s", changed, audit
+                )
         return list(changed.values()), audit
 
-    def _refresh(self, open_alert: OpenAlert, threat: Threat, time_s: float, changed: dict[int, Alert]) -> None:
+    def _refresh(
+        self, open_alert: OpenAlert, threat: Threat, time_s: float, changed: dict[int, Alert]
+    ) -> None:
         entry = open_alert.tracks[threat.track_id]
         entry.last_at_risk_s = time_s
         if threat.inside and entry.entry_time_s is None:
@@ -118,20 +128,29 @@ class AlertEngine:
         alert = open_alert.alert
         if threat.score > alert.score + 0.05 or threat.impact_lat_deg is not None:
             open_alert.alert = _replace(
-                alert, score=max(alert.score, threat.score), time_to_entry_s=threat.time_to_entry_s,
-                predicted_entry_time_s=None if threat.time_to_entry_s is None else time_s + threat.time_to_entry_s,
+                alert,
+                score=max(alert.score, threat.score),
+                time_to_entry_s=threat.time_to_entry_s,
+                predicted_entry_time_s=None
+                if threat.time_to_entry_s is None
+                else time_s + threat.time_to_entry_s,
                 impact_lat_deg=threat.impact_lat_deg or alert.impact_lat_deg,
                 impact_lon_deg=threat.impact_lon_deg or alert.impact_lon_deg,
             )
 
-    def _join_or_raise(self, threat: Threat, time_s: float, changed: dict[int, Alert], audit: list[AuditEntry]) -> None:
+    def _join_or_raise(
+        self, threat: Threat, time_s: float, changed: dict[int, Alert], audit: list[AuditEntry]
+    ) -> None:
         kind = event_kind(threat.target_class)
         reason = (
             f"track {threat.track_id} ({threat.target_class}) P(entry)={threat.probability:.2f}"
             + (f" in {threat.time_to_entry_s:.0f} s" if threat.time_to_entry_s is not None else "")
             + (" inside" if threat.inside else "")
-            + (f" impact ellipse {threat.impact_ellipse_m[0]:.0f}x{threat.impact_ellipse_m[1]:.0f} m"
-               if threat.impact_ellipse_m else "")
+            + (
+                f" impact ellipse {threat.impact_ellipse_m[0]:.0f}x{threat.impact_ellipse_m[1]:.0f} m"
+                if threat.impact_ellipse_m
+                else ""
+            )
         )
         entry = TrackInAlert(
             joined_time_s=time_s,
@@ -152,8 +171,16 @@ class AlertEngine:
                     reason=f"{len(open_alert.tracks)} threats: {reason}",
                 )
                 changed[aid] = open_alert.alert
-                audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=threat.zone_id, action="updated",
-                                        actor="raqib", reason=reason))
+                audit.append(
+                    AuditEntry(
+                        time_s=time_s,
+                        alert_id=aid,
+                        zone_id=threat.zone_id,
+                        action="updated",
+                        actor="raqib",
+                        reason=reason,
+                    )
+                )
                 return
         aid = self._next_id
         self._next_id += 1
@@ -166,7 +193,9 @@ class AlertEngine:
             raised_time_s=time_s,
             updated_time_s=time_s,
             time_to_entry_s=threat.time_to_entry_s,
-            predicted_entry_time_s=None if threat.time_to_entry_s is None else time_s + threat.time_to_entry_s,
+            predicted_entry_time_s=None
+            if threat.time_to_entry_s is None
+            else time_s + threat.time_to_entry_s,
             impact_lat_deg=threat.impact_lat_deg,
             impact_lon_deg=threat.impact_lon_deg,
             score=threat.score,
@@ -174,37 +203,81 @@ class AlertEngine:
         )
         self.open[aid] = OpenAlert(alert=alert, kind=kind, tracks={threat.track_id: entry})
         changed[aid] = alert
-        audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=threat.zone_id, action="raised", actor="raqib",
-                                reason=reason))
+        audit.append(
+            AuditEntry(
+                time_s=time_s,
+                alert_id=aid,
+                zone_id=threat.zone_id,
+                action="raised",
+                actor="raqib",
+                reason=reason,
+            )
+        )
 
-    def _close(self, aid: int, time_s: float, actor: str, reason: str, changed: dict[int, Alert],
-               audit: list[AuditEntry]) -> None:
+    def _close(
+        self,
+        aid: int,
+        time_s: float,
+        actor: str,
+        reason: str,
+        changed: dict[int, Alert],
+        audit: list[AuditEntry],
+    ) -> None:
         open_alert = self.open.pop(aid)
-        open_alert.alert = _replace(open_alert.alert, state=AlertState.CLEARED.value, cleared_time_s=time_s,
-                                    updated_time_s=time_s)
+        open_alert.alert = _replace(
+            open_alert.alert, state=AlertState.CLEARED.value, cleared_time_s=time_s, updated_time_s=time_s
+        )
         self.closed.append(open_alert)
         changed[aid] = open_alert.alert
         zone = open_alert.alert.zone_id
-        audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=zone, action="cleared", actor=actor,
-                                reason=reason))
+        audit.append(
+            AuditEntry(
+                time_s=time_s, alert_id=aid, zone_id=zone, action="cleared", actor=actor, reason=reason
+            )
+        )
         if not any(o.alert.zone_id == zone for o in self.open.values()):
-            audit.append(AuditEntry(time_s=time_s, alert_id=aid, zone_id=zone, action="all-clear", actor=actor,
-                                    reason=f"no open alert left for zone {zone}"))
+            audit.append(
+                AuditEntry(
+                    time_s=time_s,
+                    alert_id=aid,
+                    zone_id=zone,
+                    action="all-clear",
+                    actor=actor,
+                    reason=f"no open alert left for zone {zone}",
+                )
+            )
 
     # ------------------------------------------------------------------ operator actions
 
     def acknowledge(self, alert_id: int, user: str, note: str, time_s: float) -> tuple[Alert, AuditEntry]:
         open_alert = self._open_or_raise(alert_id)
-        open_alert.alert = _replace(open_alert.alert, state=AlertState.ACKNOWLEDGED.value, acknowledged_by=user,
-                                    updated_time_s=time_s, note=note or open_alert.alert.note)
-        return open_alert.alert, AuditEntry(time_s=time_s, alert_id=alert_id, zone_id=open_alert.alert.zone_id,
-                                            action="acknowledged", actor=user, reason=note)
+        open_alert.alert = _replace(
+            open_alert.alert,
+            state=AlertState.ACKNOWLEDGED.value,
+            acknowledged_by=user,
+            updated_time_s=time_s,
+            note=note or open_alert.alert.note,
+        )
+        return open_alert.alert, AuditEntry(
+            time_s=time_s,
+            alert_id=alert_id,
+            zone_id=open_alert.alert.zone_id,
+            action="acknowledged",
+            actor=user,
+            reason=note,
+        )
 
     def add_note(self, alert_id: int, user: str, note: str, time_s: float) -> tuple[Alert, AuditEntry]:
         open_alert = self._open_or_raise(alert_id)
         open_alert.alert = _replace(open_alert.alert, note=note, updated_time_s=time_s)
-        return open_alert.alert, AuditEntry(time_s=time_s, alert_id=alert_id, zone_id=open_alert.alert.zone_id,
-                                            action="note", actor=user, reason=note)
+        return open_alert.alert, AuditEntry(
+            time_s=time_s,
+            alert_id=alert_id,
+            zone_id=open_alert.alert.zone_id,
+            action="note",
+            actor=user,
+            reason=note,
+        )
 
     def clear(self, alert_id: int, user: str, note: str, time_s: float) -> tuple[Alert, list[AuditEntry]]:
         open_alert = self._open_or_raise(alert_id)

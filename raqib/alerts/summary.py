@@ -37,7 +37,9 @@ def summarise(history: Sequence[OpenAlert]) -> list[AlertSummary]:
             if item.kind == "ballistic" and entry.predicted_impact_s is not None:
                 reached = entry.predicted_impact_s
             lead = None if reached is None else round(reached - entry.joined_time_s, 2)
-            warnings.append(TrackWarning(track=track_id, warned=entry.joined_time_s, entered=reached, lead_time_s=lead))
+            warnings.append(
+                TrackWarning(track=track_id, warned=entry.joined_time_s, entered=reached, lead_time_s=lead)
+            )
         alert = item.alert
         rows.append(
             AlertSummary(
@@ -57,14 +59,18 @@ def summarise(history: Sequence[OpenAlert]) -> list[AlertSummary]:
 def format_table(rows: Sequence[AlertSummary]) -> str:
     if not rows:
         return "No alerts."
-    lines = [f"{'alert':>5}  {'zone':<14} {'class':<9} {'track':>5}  {'warned':>8}  {'reached':>8}  {'lead':>7}  cleared"]
+    lines = [
+        f"{'alert':>5}  {'zone':<14} {'class':<9} {'track':>5}  {'warned':>8}  {'reached':>8}  "
+        f"{'lead':>7}  cleared"
+    ]
     for row in rows:
         for w in row.tracks:
             reached = "-" if w.entered is None else f"{w.entered:8.1f}"
             lead = "-" if w.lead_time_s is None else f"{w.lead_time_s:6.1f}s"
             cleared = "open" if row.cleared is None else f"{row.cleared:.1f}"
             lines.append(
-                f"{row.alert:>5}  {row.zone:<14} {row.target_class:<9} {w.track:>5}  {w.warned:8.1f}  {reached:>8}  "
+                f"{row.alert:>5}  {row.zone:<14} {row.target_class:<9} {w.track:>5}  "
+                f"{w.warned:8.1f}  {reached:>8}  "
                 f"{lead:>7}  {cleared}"
             )
     return "\n".join(lines)

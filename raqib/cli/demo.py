@@ -18,12 +18,15 @@ from raqib.pipeline import Pipeline
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     from raqib.server.serve import add_server_arguments
 
-    parser = commands.add_parser("demo", help="play the seed scenario live, with the operator's screen",
-                                 description=__doc__)
+    parser = commands.add_parser(
+        "demo", help="play the seed scenario live, with the operator's screen", description=__doc__
+    )
     parser.add_argument("--scenario", default="baghdad-2022", help="built-in scenario name or file")
     parser.add_argument("--speed", type=float, default=1.0, help="play N times faster than real time")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the simulation")
-    parser.add_argument("--linger", action="store_true", help="keep serving the screen after the scenario ends")
+    parser.add_argument(
+        "--linger", action="store_true", help="keep serving the screen after the scenario ends"
+    )
     parser.add_argument("--no-server", action="store_true", help="terminal only")
     add_server_arguments(parser)
     return parser
@@ -45,11 +48,15 @@ async def _demo(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     pipeline = Pipeline(scenario.site, scenario.zones, scenario.sensors, scenario.authorisations)
     hub = StateHub(site=scenario.site, zones=scenario.zones, sensors=scenario.sensors, commands=pipeline)
-    reporter = ConsoleReporter(start_epoch_s=scenario.start_epoch_s,
-                               zone_names={z.zone_id: z.name for z in scenario.zones},
-                               open_alerts=lambda: pipeline.alerts)
+    reporter = ConsoleReporter(
+        start_epoch_s=scenario.start_epoch_s,
+        zone_names={z.zone_id: z.name for z in scenario.zones},
+        open_alerts=lambda: pipeline.alerts,
+    )
     server: asyncio.Task[None] | None = None
-    print(f"raqib demo: {scenario.name} — {scenario.description.strip().splitlines()[0] if scenario.description else ''}")
+    print(
+        f"raqib demo: {scenario.name}\n{' '.join(scenario.description.split())}"
+    )
     if not args.no_server:
         app, login = build_from_args(args, hub)
         if hub.zones != list(scenario.zones):

@@ -23,15 +23,22 @@ from raqib.outputs.console import ConsoleReporter
 from raqib.pipeline import Pipeline
 from raqib.recorder.contract import read_recording
 from raqib.recorder.scans import Scan, iter_scans
+from raqib.server.schemas import SensorHealth
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     from raqib.server.serve import add_server_arguments
 
-    parser = commands.add_parser("run", help="run the whole pipeline on a recording or live feeds",
-                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = commands.add_parser(
+        "run",
+        help="run the whole pipeline on a recording or live feeds",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("recording", nargs="?", help="CONTRACT.md recording (- for standard input)")
-    parser.add_argument("--scenario", help="built-in scenario name or scenario file: zones and authorisations")
+    parser.add_argument(
+        "--scenario", help="built-in scenario name or scenario file: zones and authorisations"
+    )
     parser.add_argument("--config", help="site file (TOML) listing live feeds: run live")
     parser.add_argument("--json", action="store_true", help="print the alert summary as JSON")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -41,7 +48,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 # The registry's health words, as the operator's screen shows them.
-HUB_HEALTH = {"ok": "ok", "recovering": "degraded", "degraded": "degraded", "silent": "down"}
+HUB_HEALTH: dict[str, SensorHealth] = {
+    "ok": "ok", "recovering": "degraded", "degraded": "degraded", "silent": "down",
+}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,8 +73,12 @@ def _run_recording(args: argparse.Namespace) -> int:
         zones, authorisations = scenario.zones, scenario.authorisations
         start_epoch_s = scenario.start_epoch_s
     quiet = args.quiet or args.json
-    reporter = ConsoleReporter(stream=sys.stderr if args.json else sys.stdout, start_epoch_s=start_epoch_s,
-                               zone_names={z.zone_id: z.name for z in zones}, live_status=False)
+    reporter = ConsoleReporter(
+        stream=sys.stderr if args.json else sys.stdout,
+        start_epoch_s=start_epoch_s,
+        zone_names={z.zone_id: z.name for z in zones},
+        live_status=False,
+    )
     pipeline: Pipeline | None = None
     sensors: list[Sensor] = []
     for item in iter_scans(read_recording(args.recording)):
@@ -101,8 +114,11 @@ async def _run_live(args: argparse.Namespace) -> int:
     config = load_site(args.config)
     pipeline = Pipeline(config.site, config.zones, config.sensors, config.authorisations)
     hub = StateHub(site=config.site, zones=config.zones, sensors=config.sensors, commands=pipeline)
-    reporter = ConsoleReporter(zone_names={z.zone_id: z.name for z in config.zones},
-                               open_alerts=lambda: pipeline.alerts, live_status=None if not args.quiet else False)
+    reporter = ConsoleReporter(
+        zone_names={z.zone_id: z.name for z in config.zones},
+        open_alerts=lambda: pipeline.alerts,
+        live_status=None if not args.quiet else False,
+    )
     stop = asyncio.Event()
     tasks = []
     if not args.no_server:

@@ -6,17 +6,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from raqib.model import Sensor, Site
 from raqib.pipeline import Pipeline
 from raqib.recorder.contract import RecordingWriter, read_recording
 from raqib.recorder.scans import Scan, iter_scans
-from raqib.model import Sensor, Site
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    parser = commands.add_parser("track", help="track a recording: detections in, track lines out",
-                                 description=__doc__)
+    parser = commands.add_parser(
+        "track", help="track a recording: detections in, track lines out", description=__doc__
+    )
     parser.add_argument("recording", help="CONTRACT.md JSON Lines recording, or - for standard input")
-    parser.add_argument("-o", "--output", default="-", help="track lines (JSON Lines), or - for standard output")
+    parser.add_argument(
+        "-o", "--output", default="-", help="track lines (JSON Lines), or - for standard output"
+    )
     return parser
 
 

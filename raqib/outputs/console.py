@@ -24,9 +24,15 @@ def clock_label(time_s: float, start_epoch_s: float | None) -> str:
 class ConsoleReporter:
     """Prints alert changes as they happen and keeps a status line up to date on a terminal."""
 
-    def __init__(self, *, stream: TextIO | None = None, start_epoch_s: float | None = None,
-                 zone_names: dict[str, str] | None = None, live_status: bool | None = None,
-                 open_alerts: Callable[[], list[Alert]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        stream: TextIO | None = None,
+        start_epoch_s: float | None = None,
+        zone_names: dict[str, str] | None = None,
+        live_status: bool | None = None,
+        open_alerts: Callable[[], list[Alert]] | None = None,
+    ) -> None:
         self.stream = stream or sys.stdout
         self.start_epoch_s = start_epoch_s
         self.zone_names = zone_names or {}
@@ -52,13 +58,17 @@ class ConsoleReporter:
             tracks = ", ".join(str(t) for t in alert.track_ids)
             if alert.state == AlertState.RAISED:
                 eta = f", entry in {alert.time_to_entry_s:.0f} s" if alert.time_to_entry_s is not None else ""
-                self._line(f"{when}  ALERT {alert.alert_id} RAISED  zone {zone}: {alert.target_class} "
-                           f"track {tracks}{eta}  ({alert.reason})")
+                self._line(
+                    f"{when}  ALERT {alert.alert_id} RAISED  zone {zone}: {alert.target_class} "
+                    f"track {tracks}{eta}  ({alert.reason})"
+                )
             elif alert.state == AlertState.CLEARED:
                 self._line(f"{when}  ALERT {alert.alert_id} CLEARED zone {zone} (tracks {tracks})")
             elif alert.state == AlertState.UPDATED:
-                self._line(f"{when}  ALERT {alert.alert_id} UPDATED zone {zone}: {len(alert.track_ids)} "
-                           f"{alert.target_class} tracks ({tracks})")
+                self._line(
+                    f"{when}  ALERT {alert.alert_id} UPDATED zone {zone}: {len(alert.track_ids)} "
+                    f"{alert.target_class} tracks ({tracks})"
+                )
         for entry in result.audit:
             if entry.action == "all-clear":
                 zone = self.zone_names.get(entry.zone_id, entry.zone_id)
@@ -73,8 +83,10 @@ class ConsoleReporter:
         by_class = " ".join(f"{name}:{counts[name]}" for name in sorted(counts)) or "none"
         alerts = self.open_alerts() if self.open_alerts else []
         open_count = sum(1 for a in alerts if a.state != AlertState.CLEARED)
-        return (f"{clock_label(result.time_s, self.start_epoch_s)}  tracks {len(result.tracks)} ({by_class})  "
-                f"alerts open {open_count}")
+        return (
+            f"{clock_label(result.time_s, self.start_epoch_s)}  tracks {len(result.tracks)} ({by_class})  "
+            f"alerts open {open_count}"
+        )
 
     def finish(self) -> None:
         if self._status_shown:

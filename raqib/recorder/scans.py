@@ -16,7 +16,9 @@ class Scan(msgspec.Struct, frozen=True):
     detections: list[Detection]
 
 
-def iter_scans(records: Iterable[Site | Sensor | Detection | Truth | Track]) -> Iterator[Site | Sensor | Truth | Track | Scan]:
+def iter_scans(
+    records: Iterable[Site | Sensor | Detection | Truth | Track],
+) -> Iterator[Site | Sensor | Truth | Track | Scan]:
     pending: list[Detection] = []
     for record in records:
         if isinstance(record, Detection):

@@ -51,14 +51,18 @@ class ImpactPrediction:
         return major, minor, azimuth
 
 
-def _sigma_points(mean: FloatArray, cov: FloatArray, cfg: ImpactConfig) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _sigma_points(
+    mean: FloatArray, cov: FloatArray, cfg: ImpactConfig
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(N,D),(N,D,D) -> points (N, 2D+1, D), mean weights (2D+1,), covariance weights (2D+1,)."""
-    n, d = mean.shape
+    d = mean.shape[1]
     lam = cfg.alpha**2 * (d + cfg.kappa) - d
     jitter = 1e-9 * np.eye(d)
     root = np.linalg.cholesky((d + lam) * (cov + jitter))  # columns are the offsets
     offsets = np.swapaxes(root, 1, 2)  # (N, D, D): row i is the i-th column
-    points = np.concatenate([mean[:, None, :], mean[:, None, :] + offsets, mean[:, None, :] - offsets], axis=1)
+    points = np.concatenate(
+        [mean[:, None, :], mean[:, None, :] + offsets, mean[:, None, :] - offsets], axis=1
+    )
     wm = np.full(2 * d + 1, 1.0 / (2 * (d + lam)))
     wc = wm.copy()
     wm[0] = lam / (d + lam)
@@ -117,7 +121,9 @@ def predict_impact(
     cfg = cfg or ImpactConfig()
     n = len(state)
     drag = np.full(n, cfg.drag_per_m) if drag_per_m is None else np.asarray(drag_per_m, float)
-    drag_sigma = np.full(n, cfg.drag_sigma_per_m) if drag_sigma_per_m is None else np.asarray(drag_sigma_per_m)
+    drag_sigma = (
+        np.full(n, cfg.drag_sigma_per_m) if drag_sigma_per_m is None else np.asarray(drag_sigma_per_m)
+    )
     mean = np.concatenate([state, drag[:, None]], axis=1)
     full_cov = np.zeros((n, 7, 7))
     full_cov[:, :6, :6] = 0.5 * (cov + np.swapaxes(cov, 1, 2))
@@ -125,7 +131,7 @@ def predict_impact(
     points, wm, wc = _sigma_points(mean, full_cov, cfg)
     points[..., 6] = np.maximum(points[..., 6], 0.0)  # drag cannot push a round forward
     impacts, times = integrate_to_ground(points, cfg)
-    valid = np.isfinite(times).all(axis=1)
+    valid = np.asarray(np.isfinite(times).all(axis=1))
     impacts = np.nan_to_num(impacts)
     times = np.nan_to_num(times)
     impact_mean = np.einsum("s,nsk->nk", wm, impacts)
@@ -147,7 +153,9 @@ class DragEstimator:
         self.min_points = min_points
         self._history: dict[int, list[tuple[float, float, float]]] = {}
 
-    def update(self, track_ids: list[int], time_s: float, velocity: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def update(
+        self, track_ids: list[int], time_s: float, velocity: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """Record each round's velocity (N,3) at time_s; return k (N,) and its sigma (N,)."""
         speed = np.linalg.norm(velocity, axis=1)
         sin_gamma = velocity[:, 2] / np.maximum(speed, 1e-6)
@@ -173,7 +181,9 @@ class DragEstimator:
             k_obs = -(slope + 9.80665 * float(np.mean(sg))) / v2
             var_obs = max(slope_var, 0.05**2) / v2**2
             var_prior = self.cfg.drag_sigma_per_m**2
-            k[i] = max((k_obs / var_obs + self.cfg.drag_per_m / var_prior) / (1 / var_obs + 1 / var_prior), 0.0)
+            k[i] = max(
+                (k_obs / var_obs + self.cfg.drag_per_m / var_prior) / (1 / var_obs + 1 / var_prior), 0.0
+            )
             sigma[i] = np.sqrt(1.0 / (1 / var_obs + 1 / var_prior))
         return k, sigma
 
@@ -184,7 +194,10 @@ class DragEstimator:
 
 
 def ellipse_touches_polygon(
-    impact_en_m: FloatArray, impact_cov_m2: FloatArray, polygon_en_m: FloatArray, chi2_quantile: float = CHI2_2D_95
+    impact_en_m: FloatArray,
+    impact_cov_m2: FloatArray,
+    polygon_en_m: FloatArray,
+    chi2_quantile: float = CHI2_2D_95,
 ) -> bool:
     """Does the impact's confidence ellipse touch the polygon? Whitening turns the ellipse into a
     circle of radius sqrt(quantile), so this is a point-to-polygon distance."""

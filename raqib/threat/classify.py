@@ -19,7 +19,9 @@ from raqib.geo import FloatArray
 from raqib.model import TARGET_CLASSES, TargetClass, Track
 
 CLASSES = [c.value for c in TARGET_CLASSES]
-DRONE, BIRD, AIRCRAFT, ROCKET, UNKNOWN = (CLASSES.index(c) for c in ("drone", "bird", "aircraft", "rocket", "unknown"))
+DRONE, BIRD, AIRCRAFT, ROCKET, UNKNOWN = (
+    CLASSES.index(c) for c in ("drone", "bird", "aircraft", "rocket", "unknown")
+)
 
 
 @dataclass(frozen=True, slots=True)

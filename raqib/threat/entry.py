@@ -70,7 +70,9 @@ class EntryPredictor:
         high = np.take_along_axis(ordered, np.ceil(middle).astype(int)[:, None], axis=1)[:, 0]
         time_to_entry = np.where(count > 0, 0.5 * (low + high), np.nan)
         mean_path = path[:, 0]  # (N, T, 3)
-        distances = distance_to_polygon_m(mean_path.reshape(-1, 3)[:, :2], zone.polygon_en_m).reshape(n, len(times))
+        distances = distance_to_polygon_m(mean_path.reshape(-1, 3)[:, :2], zone.polygon_en_m).reshape(
+            n, len(times)
+        )
         closest = distances.min(axis=1)
         inside_now = inside[:, 0, 0]
         return EntryPrediction(probability, time_to_entry, inside_now, closest)

@@ -35,8 +35,13 @@ class ThreatConfig:
     reach_margin_m: float = 500.0
 
 
-def _is_authorised(track: Track, time_s: float, permits: dict[str, Authorisation], zones: dict[str, ZoneGeometry],
-                   protected: list[ZoneGeometry]) -> bool:
+def _is_authorised(
+    track: Track,
+    time_s: float,
+    permits: dict[str, Authorisation],
+    zones: dict[str, ZoneGeometry],
+    protected: list[ZoneGeometry],
+) -> bool:
     permit = permits.get(track.identity or "")
     if permit is None or track.spoofing_suspected:
         return False
@@ -72,26 +77,39 @@ class ThreatEvaluator:
 
     def mark_authorised(self, tracks: Sequence[Track], time_s: float) -> list[Track]:
         return [
-            msgspec.structs.replace(t, authorised=_is_authorised(t, time_s, self.permits, self.zone_by_id,
-                                                                 self.protected))
-            if t.identity in self.permits else t
+            msgspec.structs.replace(
+                t, authorised=_is_authorised(t, time_s, self.permits, self.zone_by_id, self.protected)
+            )
+            if t.identity in self.permits
+            else t
             for t in tracks
         ]
 
     def evaluate(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
         cfg = self.config
         candidates = [
-            t for t in tracks
-            if t.target_class in HOSTILE_CLASSES and not t.authorised
+            t
+            for t in tracks
+            if t.target_class in HOSTILE_CLASSES
+            and not t.authorised
             and self._hostile_probability(t) >= cfg.hostile_probability
-            and (t.target_class == "rocket" or t.time_s - (t.first_detection_time_s or t.time_s) >= cfg.min_age_s)
+            and (
+                t.target_class == "rocket"
+                or t.time_s - (t.first_detection_time_s or t.time_s) >= cfg.min_age_s
+            )
         ]
         if not candidates or not self.zones:
             return []
-        ballistic = [t for t in candidates if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
-                     and t.hits >= cfg.min_ballistic_hits]
+        ballistic = [
+            t
+            for t in candidates
+            if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
+            and t.hits >= cfg.min_ballistic_hits
+        ]
         ballistic_ids = {t.track_id for t in ballistic}
-        powered = [t for t in candidates if t.track_id not in ballistic_ids and t.class_probs.get("rocket", 0) < 0.3]
+        powered = [
+            t for t in candidates if t.track_id not in ballistic_ids and t.class_probs.get("rocket", 0) < 0.3
+        ]
         self.drag.forget({t.track_id for t in ballistic})
         threats = self._powered_threats(powered, time_s) + self._ballistic_threats(ballistic, time_s)
         return sorted(threats, key=lambda th: -th.score)
@@ -105,7 +123,9 @@ class ThreatEvaluator:
         if not tracks:
             return []
         state = np.array([[t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms] for t in tracks])
-        cov = np.array([np.reshape(t.cov_enu, (6, 6)) if len(t.cov_enu) == 36 else np.eye(6) * 100.0 for t in tracks])
+        cov = np.array(
+            [np.reshape(t.cov_enu, (6, 6)) if len(t.cov_enu) == 36 else np.eye(6) * 100.0 for t in tracks]
+        )
         speed = np.linalg.norm(state[:, 3:], axis=1)
         pos_sigma = np.sqrt(np.maximum(cov[:, 0, 0] + cov[:, 1, 1], 0))
         horizon = self.config.entry.horizon_s
@@ -116,7 +136,7 @@ class ThreatEvaluator:
             if len(reachable) == 0:
                 continue
             pred = self.entry.predict(state[reachable], cov[reachable], zone)
-            for k, i in enumerate(reachable):
+            for k, i in enumerate(reachable.tolist()):
                 track = tracks[i]
                 probability = float(pred.probability[k])
                 inside = bool(pred.inside_now[k])
@@ -134,7 +154,9 @@ class ThreatEvaluator:
                         probability=1.0 if inside else probability,
                         time_to_entry_s=0.0 if inside else tte,
                         closest_approach_m=float(pred.closest_approach_m[k]),
-                        score=self._score(zone, 1.0 if inside else probability, 0.0 if inside else tte, track),
+                        score=self._score(
+                            zone, 1.0 if inside else probability, 0.0 if inside else tte, track
+                        ),
                     )
                 )
         return threats
@@ -143,9 +165,17 @@ class ThreatEvaluator:
         if not tracks:
             return []
         # The ballistic model's own estimate: the mixture lags a decelerating round.
-        state = np.array([t.ballistic_state if t.ballistic_state else
-                          (t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms) for t in tracks])
-        cov = np.array([np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks])
+        state = np.array(
+            [
+                t.ballistic_state
+                if t.ballistic_state
+                else (t.east_m, t.north_m, t.up_m, t.vel_e_ms, t.vel_n_ms, t.vel_u_ms)
+                for t in tracks
+            ]
+        )
+        cov = np.array(
+            [np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks]
+        )
         drag, drag_sigma = self.drag.update([t.track_id for t in tracks], time_s, state[:, 3:])
         impact = predict_impact(state, cov, self.config.impact, drag, drag_sigma)
         major, minor, azimuth = impact.ellipse_95()
@@ -160,7 +190,9 @@ class ThreatEvaluator:
             root = np.linalg.cholesky(impact.impact_cov_m2[k] + 1e-6 * np.eye(2))
             cloud = impact.impact_en_m[k] + draws @ root.T
             for zone in self.zones:
-                if not ellipse_touches_polygon(impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m):
+                if not ellipse_touches_polygon(
+                    impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m
+                ):
                     continue
                 probability = float(points_in_polygon(cloud, zone.polygon_en_m).mean())
                 closest = float(distance_to_polygon_m(impact.impact_en_m[k][None], zone.polygon_en_m)[0])

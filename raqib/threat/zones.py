@@ -28,7 +28,9 @@ class ZoneGeometry:
         elif zone.center_lat_deg is not None and zone.center_lon_deg is not None and zone.radius_m:
             e, n, _ = geodetic_to_enu(zone.center_lat_deg, zone.center_lon_deg, site.alt_m, site)
             angles = np.linspace(0, 2 * np.pi, CIRCLE_VERTICES, endpoint=False)
-            polygon = np.stack([float(e) + zone.radius_m * np.sin(angles), float(n) + zone.radius_m * np.cos(angles)], 1)
+            polygon = np.stack(
+                [float(e) + zone.radius_m * np.sin(angles), float(n) + zone.radius_m * np.cos(angles)], 1
+            )
         else:
             raise ValueError(f"zone {zone.zone_id!r} has neither a polygon nor a circle")
         centre = polygon.mean(axis=0)
@@ -41,8 +43,12 @@ class ZoneGeometry:
         pts = np.asarray(points_enu_m, float).reshape(-1, 3)
         box = self.bbox_en_m
         candidate = (
-            (pts[:, 2] >= self.zone.floor_m) & (pts[:, 2] <= self.zone.ceiling_m)
-            & (pts[:, 0] >= box[0]) & (pts[:, 1] >= box[1]) & (pts[:, 0] <= box[2]) & (pts[:, 1] <= box[3])
+            (pts[:, 2] >= self.zone.floor_m)
+            & (pts[:, 2] <= self.zone.ceiling_m)
+            & (pts[:, 0] >= box[0])
+            & (pts[:, 1] >= box[1])
+            & (pts[:, 0] <= box[2])
+            & (pts[:, 1] <= box[3])
         )
         inside = np.zeros(len(pts), bool)
         if candidate.any():

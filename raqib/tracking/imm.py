@@ -15,7 +15,9 @@ import numpy as np
 from raqib.geo import FloatArray
 
 
-def mix(x: FloatArray, p: FloatArray, mu: FloatArray, pi: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def mix(
+    x: FloatArray, p: FloatArray, mu: FloatArray, pi: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mixing step. Returns mixed states (N,M,D), covariances (N,M,D,D), predicted mode probs c (N,M)."""
     c = np.einsum("nij,ni->nj", pi, mu)  # c_j = sum_i pi_ij mu_i
     c = np.maximum(c, 1e-12)

@@ -76,8 +76,10 @@ def _ct_transition(dt: FloatArray, omega_rad_s: float) -> FloatArray:
 def ballistic_acceleration(velocity_ms: FloatArray, drag_per_m: FloatArray | float) -> FloatArray:
     """a = g - k |v| v for velocities (..., 3) -> (..., 3)."""
     speed = np.linalg.norm(velocity_ms, axis=-1, keepdims=True)
-    accel = -np.asarray(drag_per_m)[..., None] * speed * velocity_ms if np.ndim(drag_per_m) else (
-        -float(drag_per_m) * speed * velocity_ms
+    accel = (
+        -np.asarray(drag_per_m)[..., None] * speed * velocity_ms
+        if np.ndim(drag_per_m)
+        else (-float(drag_per_m) * speed * velocity_ms)
     )
     accel[..., 2] -= GRAVITY_MS2
     return np.asarray(accel)
@@ -89,7 +91,8 @@ def predict_bank(
     """Predict every model of every track by dt (N,): x (N, M, 6), P (N, M, 6, 6) -> same shapes."""
     omega = np.radians(config.turn_rate_deg_s)
     transitions = np.stack(
-        [_cv_transition(dt), _ct_transition(dt, omega), _ct_transition(dt, -omega), _cv_transition(dt)], axis=1
+        [_cv_transition(dt), _ct_transition(dt, omega), _ct_transition(dt, -omega), _cv_transition(dt)],
+        axis=1,
     )
     noises = np.stack(
         [

@@ -44,7 +44,9 @@ class SensorGeometry:
             sensor=sensor,
             enu_m=np.array([float(e), float(n), float(u)]),
             pd=sensor.pd if sensor.pd is not None else (0.95 if cooperative else 0.9),
-            clutter_rate=sensor.clutter_rate if sensor.clutter_rate is not None else (0.0 if cooperative else 1.0),
+            clutter_rate=sensor.clutter_rate
+            if sensor.clutter_rate is not None
+            else (0.0 if cooperative else 1.0),
             max_range_m=sensor.max_range_m or 20_000.0,
             period_s=sensor.period_s or 1.0,
             cooperative=cooperative,
@@ -119,25 +121,36 @@ def build_batches(
                 z[:, 5] = [_or(d.vel_u_ms, 0.0) for d in dets]
                 svel = np.array([_or(d.sigma_vel_ms, DEFAULT_SIGMA["vel"]) for d in dets])
                 sigma[:, 3] = sigma[:, 4] = svel
-                sigma[:, 5] = [_or(d.sigma_vel_ms, DEFAULT_SIGMA["vel"]) * (1 if d.vel_u_ms is not None else 5)
-                               for d in dets]
+                sigma[:, 5] = [
+                    _or(d.sigma_vel_ms, DEFAULT_SIGMA["vel"]) * (1 if d.vel_u_ms is not None else 5)
+                    for d in dets
+                ]
         else:
             for col, name in enumerate(layout):
                 if name == "r":
                     z[:, col] = [d.range_m for d in dets]
-                    sigma[:, col] = [_or(d.sigma_range_m, _or(sensor.sigma_range_m, DEFAULT_SIGMA["r"])) for d in dets]
+                    sigma[:, col] = [
+                        _or(d.sigma_range_m, _or(sensor.sigma_range_m, DEFAULT_SIGMA["r"])) for d in dets
+                    ]
                 elif name == "az":
-                    z[:, col] = np.radians([d.azimuth_deg for d in dets])
+                    z[:, col] = np.radians([float(d.azimuth_deg or 0.0) for d in dets])
                     default_az = DEFAULT_SIGMA["az"] if "r" in layout else DEFAULT_SIGMA["bearing"]
-                    sensor_az = np.radians(sensor.sigma_azimuth_deg) if sensor.sigma_azimuth_deg else default_az
-                    sigma[:, col] = [np.radians(d.sigma_azimuth_deg) if d.sigma_azimuth_deg else sensor_az
-                                     for d in dets]
+                    sensor_az = (
+                        np.radians(sensor.sigma_azimuth_deg) if sensor.sigma_azimuth_deg else default_az
+                    )
+                    sigma[:, col] = [
+                        np.radians(d.sigma_azimuth_deg) if d.sigma_azimuth_deg else sensor_az for d in dets
+                    ]
                 elif name == "el":
-                    z[:, col] = np.radians([d.elevation_deg for d in dets])
+                    z[:, col] = np.radians([float(d.elevation_deg or 0.0) for d in dets])
                     default_el = DEFAULT_SIGMA["el"] if "r" in layout else DEFAULT_SIGMA["bearing"]
-                    sensor_el = np.radians(sensor.sigma_elevation_deg) if sensor.sigma_elevation_deg else default_el
-                    sigma[:, col] = [np.radians(d.sigma_elevation_deg) if d.sigma_elevation_deg else sensor_el
-                                     for d in dets]
+                    sensor_el = (
+                        np.radians(sensor.sigma_elevation_deg) if sensor.sigma_elevation_deg else default_el
+                    )
+                    sigma[:, col] = [
+                        np.radians(d.sigma_elevation_deg) if d.sigma_elevation_deg else sensor_el
+                        for d in dets
+                    ]
                 elif name == "u":
                     # Pressure altitude against a flat site plane: good to tens of metres near the site.
                     z[:, col] = [float(d.alt_m or 0.0) - site.alt_m for d in dets]

@@ -36,9 +36,13 @@ class TrackStore:
     identity_conflicts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     spoofing_suspected: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     radar_time_s: FloatArray = field(default_factory=lambda: np.zeros(0))  # last non-cooperative update
-    sensor_time_s: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # (N, S) last update by sensor
+    sensor_time_s: FloatArray = field(
+        default_factory=lambda: np.zeros((0, 0))
+    )  # (N, S) last update by sensor
     identity: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
-    identity_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, object))  # "adsb" | "remoteid" | ...
+    identity_kind: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, object)
+    )  # "adsb" | "remoteid" | ...
     callsign: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
 
     def __len__(self) -> int:
@@ -77,8 +81,10 @@ class TrackStore:
             if f.name == "sensor_time_s":
                 shape = (count, sensor_columns)
             fill = -np.inf if f.name in ("sensor_time_s", "radar_time_s") else 0
-            array = np.full(shape, fill, dtype=template.dtype) if template.dtype != object else np.full(
-                shape, None, dtype=object
+            array = (
+                np.full(shape, fill, dtype=template.dtype)
+                if template.dtype != object
+                else np.full(shape, None, dtype=object)
             )
             setattr(store, f.name, array)
         store.track_id[:] = -1

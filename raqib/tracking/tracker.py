@@ -181,7 +181,9 @@ class Tracker:
             )
         return tracks
 
-    def predicted_state(self, rows: np.ndarray, time_s: float, per_model: bool = False) -> tuple[FloatArray, ...]:
+    def predicted_state(
+        self, rows: np.ndarray, time_s: float, per_model: bool = False
+    ) -> tuple[FloatArray, ...]:
         """Combined state, covariance and mode probabilities of ``rows`` predicted to ``time_s``
         (and, with ``per_model``, every model's own state and covariance)."""
         store = self.store
@@ -266,9 +268,7 @@ class Tracker:
         cost = np.where(same, -self.config.identity_bonus, 0.0)
         # Spoofing evidence: a report of identity X that could not pair with the track bound to X.
         bound = {ident: row for row, ident in enumerate(store.identity) if ident is not None}
-        paired_with_own = {
-            det_identity[d] for d, ok in zip(pairs.detection, same, strict=True) if ok
-        }
+        paired_with_own = {det_identity[d] for d, ok in zip(pairs.detection, same, strict=True) if ok}
         for ident in set(det_identity) - {None} - paired_with_own:
             row = bound.get(ident)
             if row is not None and store.confirmed[row] and np.isfinite(store.radar_time_s[row]):
@@ -276,7 +276,10 @@ class Tracker:
                 if store.identity_conflicts[row] >= self.config.spoofing_conflicts:
                     store.spoofing_suspected[row] = True
         kept = Pairs(
-            pairs.track[allowed], pairs.detection[allowed], pairs.mahalanobis2[allowed], pairs.log_likelihood[allowed]
+            pairs.track[allowed],
+            pairs.detection[allowed],
+            pairs.mahalanobis2[allowed],
+            pairs.log_likelihood[allowed],
         )
         return kept, cost[allowed]
 
@@ -383,7 +386,9 @@ class Tracker:
         self._absorb_attributes(new, batch, detections, geometry, np.arange(k), fresh)
         return new
 
-    def _score_misses(self, geometry: SensorGeometry, x_hat: FloatArray, updated: np.ndarray, sensor_id: str) -> None:
+    def _score_misses(
+        self, geometry: SensorGeometry, x_hat: FloatArray, updated: np.ndarray, sensor_id: str
+    ) -> None:
         """Tracks the sensor should have seen but did not lose score; only sensors that see
         every target (radars) or a track's own cooperative identity count."""
         store = self.store
@@ -462,7 +467,9 @@ class Tracker:
                 store.identity_kind[keep_row] = store.identity_kind[lose_row]
                 store.callsign[keep_row] = store.callsign[lose_row]
             store.class_votes[keep_row] += store.class_votes[lose_row]
-            store.sensor_time_s[keep_row] = np.maximum(store.sensor_time_s[keep_row], store.sensor_time_s[lose_row])
+            store.sensor_time_s[keep_row] = np.maximum(
+                store.sensor_time_s[keep_row], store.sensor_time_s[lose_row]
+            )
             store.radar_time_s[keep_row] = max(store.radar_time_s[keep_row], store.radar_time_s[lose_row])
             store.rcs_sum_dbsm[keep_row] += store.rcs_sum_dbsm[lose_row]
             store.rcs_count[keep_row] += store.rcs_count[lose_row]

@@ -8,10 +8,26 @@ from raqib.alerts.engine import AlertConfig, AlertEngine
 from raqib.model import Threat
 
 
-def threat(track: int, zone: str = "compound", p: float = 0.9, tte: float | None = 60.0, cls: str = "drone",
-           inside: bool = False, t: float = 0.0) -> Threat:
-    return Threat(time_s=t, track_id=track, zone_id=zone, target_class=cls, inside=inside, probability=p,
-                  time_to_entry_s=tte, closest_approach_m=0.0, score=p)
+def threat(
+    track: int,
+    zone: str = "compound",
+    p: float = 0.9,
+    tte: float | None = 60.0,
+    cls: str = "drone",
+    inside: bool = False,
+    t: float = 0.0,
+) -> Threat:
+    return Threat(
+        time_s=t,
+        track_id=track,
+        zone_id=zone,
+        target_class=cls,
+        inside=inside,
+        probability=p,
+        time_to_entry_s=tte,
+        closest_approach_m=0.0,
+        score=p,
+    )
 
 
 def test_raised_after_two_consecutive_evaluations_not_one() -> None:

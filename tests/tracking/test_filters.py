@@ -10,8 +10,17 @@ from raqib.tracking.measurement import innovation, predict_measurement
 from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition, predict_bank
 
 
-@pytest.mark.parametrize("layout", [("r", "az", "el"), ("r", "az", "el", "rr"), ("az",), ("az", "el"), ("r", "az", "u"),
-                                    ("e", "n", "u", "ve", "vn", "vu")])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        ("r", "az", "el"),
+        ("r", "az", "el", "rr"),
+        ("az",),
+        ("az", "el"),
+        ("r", "az", "u"),
+        ("e", "n", "u", "ve", "vn", "vu"),
+    ],
+)
 def test_jacobians_match_finite_differences(layout: tuple[str, ...]) -> None:
     rng = np.random.default_rng(0)
     for _ in range(20):

@@ -32,7 +32,9 @@ def test_single_drone_is_confirmed_within_three_scans_and_followed_closely() -> 
             assert len(tracks) == 1
             est = np.array([tracks[0].east_m, tracks[0].north_m, tracks[0].up_m])
             errors.append(np.linalg.norm(est - truth))
-            velocity_errors.append(np.hypot(tracks[0].vel_e_ms - velocity[0], tracks[0].vel_n_ms - velocity[1]))
+            velocity_errors.append(
+                np.hypot(tracks[0].vel_e_ms - velocity[0], tracks[0].vel_n_ms - velocity[1])
+            )
     assert confirmed_at is not None and confirmed_at <= 2  # third scan, counting from 0
     # Radar noise here is ~10 m in range and ~25 m across at 5 km: the filter must beat it.
     assert np.mean(errors) < 20.0
@@ -78,7 +80,8 @@ def test_adsb_and_radar_on_one_aircraft_make_one_track_with_its_identity() -> No
     velocity = np.array([-70.0, 10.0, -3.0])
     for k in range(30):
         truth = np.array([6000.0, 1000.0, 900.0]) + velocity * k
-        dets = radar_detections(truth, float(k), rng) + [position_report(truth, velocity, k + 0.5, "4CA1FA", rng)]
+        report = position_report(truth, velocity, k + 0.5, "4CA1FA", rng)
+        dets = [*radar_detections(truth, float(k), rng), report]
         tracks = tracker.step(dets, k + 0.5)
     assert len(tracks) == 1
     assert tracks[0].identity == "4CA1FA"
@@ -91,7 +94,10 @@ def test_reports_with_different_identities_never_share_a_track() -> None:
     v = np.array([60.0, 0.0, 0.0])
     for k in range(20):
         p = np.array([0.0, 0.0, 500.0]) + v * k
-        dets = [position_report(p, v, float(k), "AAAAAA", rng), position_report(p + [0, 30, 0], v, float(k), "BBBBBB", rng)]
+        dets = [
+            position_report(p, v, float(k), "AAAAAA", rng),
+            position_report(p + np.array([0.0, 30.0, 0.0]), v, float(k), "BBBBBB", rng),
+        ]
         tracks = tracker.step(dets, float(k))
     assert sorted(t.identity for t in tracks) == ["AAAAAA", "BBBBBB"]
 
