@@ -18,10 +18,11 @@ Items read (edition pinned in AsterixConfig; 1.27-1.32 share these):
 
 Height. With I110, elevation is solved from the slant range and the radar's own height on a
 spherical earth (no refraction; mean sea level taken as the ellipsoid, an error of the
-local geoid height, tens of metres). Without I110, elevation stays None and the Mode C
-flight level, where present, gives ``alt_m`` as pressure altitude (FL x 100 ft): only an
-approximation of height above the ellipsoid, off by the day's pressure and the geoid, often
-by hundreds of metres.
+local geoid height, tens of metres). Without I110, the Mode C flight level, where present,
+gives the elevation the same way from the pressure altitude (FL x 100 ft), with an elevation
+sigma that carries the pressure altitude's error (PRESSURE_ALT_SIGMA_M: the day's pressure and
+the geoid, often hundreds of metres) — so every plot is an ordinary polar detection of the
+recording contract. With neither, elevation stays None (a 2-D plot).
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ def _extended_range_m(record: Any) -> float:
     return range_m
 
 
+PRESSURE_ALT_SIGMA_M = 150.0
+
+
 def elevation_deg(range_m: Any, target_height_m: Any, sensor_height_m: float) -> Any:
     """Elevation of a target at slant ``range_m`` and ``target_height_m`` seen from a sensor at
     ``sensor_height_m``, on a sphere; NaN where the three cannot meet (or range is 0).
@@ -136,9 +140,17 @@ def detections(reports: Sequence[Cat048Report], receive_time_s: float, sensor: S
     if not reports:
         return []
     times = tod_to_unix(np.array([r.time_of_day_s for r in reports]), receive_time_s)
-    heights = np.array([np.nan if r.height_msl_m is None else r.height_msl_m for r in reports])
+    from_pressure = np.array([r.height_msl_m is None and r.pressure_alt_m is not None for r in reports])
+    heights = np.array([
+        r.height_msl_m if r.height_msl_m is not None
+        else (r.pressure_alt_m if r.pressure_alt_m is not None else np.nan)
+        for r in reports
+    ])
     ranges = np.array([r.range_m for r in reports])
     elevations = elevation_deg(ranges, heights, sensor.alt_m)
+    # The pressure altitude's error, seen as an angle from the radar.
+    with np.errstate(divide="ignore"):
+        pressure_sigma_deg = np.degrees(PRESSURE_ALT_SIGMA_M / np.maximum(ranges, 1.0))
     return [
         Detection(
             time_s=float(time_s),
@@ -146,11 +158,13 @@ def detections(reports: Sequence[Cat048Report], receive_time_s: float, sensor: S
             range_m=report.range_m,
             azimuth_deg=report.azimuth_deg,
             elevation_deg=None if np.isnan(elevation) else float(elevation),
-            alt_m=report.pressure_alt_m if report.height_msl_m is None else None,
+            sigma_elevation_deg=float(sigma) if pressure and not np.isnan(elevation) else None,
             range_rate_ms=report.range_rate_ms,
             identity=report.identity,
             callsign=report.callsign,
             time_source="sensor",
         )
-        for report, time_s, elevation in zip(reports, times, elevations, strict=True)
+        for report, time_s, elevation, pressure, sigma in zip(
+            reports, times, elevations, from_pressure, pressure_sigma_deg, strict=True
+        )
     ]

@@ -8,6 +8,7 @@ import asterix.generated as gen
 import numpy as np
 import pytest
 
+from raqib.model import Detection
 from raqib.sensors.asterix import AsterixConfig, AsterixDecoder
 from raqib.sensors.asterix.cat048 import EARTH_RADIUS_M, elevation_deg
 from raqib.sensors.asterix.items import FL_M, FT_M, NM_M
@@ -36,9 +37,11 @@ def test_a_mode_s_plot_becomes_a_polar_detection() -> None:
     assert detection.time_s == pytest.approx(DAY_S + 27_354.6015625)
     assert detection.time_source == "sensor"
     assert detection.identity == "3C660C" and detection.callsign == "DLH65A"
-    # No 3-D height: no elevation, and the Mode C flight level as pressure altitude.
-    assert detection.elevation_deg is None
-    assert detection.alt_m == pytest.approx(330 * 100 * FT_M)
+    # No 3-D height: the elevation comes from the Mode C flight level (pressure altitude),
+    # with a sigma wide enough for the pressure altitude's error.
+    assert detection.alt_m is None
+    assert height_of(detection) == pytest.approx(330 * 100 * FT_M, abs=0.01)
+    assert detection.sigma_elevation_deg == pytest.approx(math.degrees(150.0 / (100.5 * NM_M)))
     assert decoder.counts.plots == 1 and decoder.counts.tracks == 0
     assert decoder.stats.records == decoder.stats.detections == 1
 
@@ -53,6 +56,7 @@ def test_a_3d_height_gives_elevation_and_no_pressure_altitude() -> None:
     el = math.radians(detection.elevation_deg)
     height = math.sqrt(sensor_radius**2 + r**2 + 2 * sensor_radius * r * math.sin(el)) - EARTH_RADIUS_M
     assert height == pytest.approx(20_000.0 * FT_M, abs=0.01)
+    assert detection.sigma_elevation_deg is None  # a measured height: the radar's own accuracy
 
 
 def test_elevation_geometry() -> None:
@@ -126,4 +130,13 @@ def test_time_past_midnight_is_rejected_as_a_likely_wrong_edition() -> None:
 
 def test_altitude_unit_is_pressure_altitude() -> None:
     _, (detection,), _ = decode(Plot(fl=-5.0))
-    assert detection.alt_m == pytest.approx(-5 * FL_M)
+    assert height_of(detection) == pytest.approx(-5 * FL_M, abs=0.01)
+
+
+def height_of(detection: Detection) -> float:
+    """Back from slant range and elevation to height, on the decoder's sphere."""
+    assert detection.range_m is not None and detection.elevation_deg is not None
+    sensor_radius = EARTH_RADIUS_M + RADAR.alt_m
+    r = detection.range_m
+    el = math.radians(detection.elevation_deg)
+    return math.sqrt(sensor_radius**2 + r**2 + 2 * sensor_radius * r * math.sin(el)) - EARTH_RADIUS_M

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from raqib.model import Detection
 from raqib.sensors.asterix import AsterixConfig, AsterixDecoder
+from raqib.sensors.asterix.cat048 import EARTH_RADIUS_M
 from raqib.sensors.asterix.items import FL_M, NM_M
 from raqib.sensors.base import DecodeError
 from tests.sensors.asterix.builders import (
@@ -120,7 +121,12 @@ def test_cat048_values_survive_encoding(
     assert errors == []
     assert abs(detection.range_m - rho * NM_M) <= NM_M / 512 + 1e-6  # type: ignore[operator]
     assert abs(((detection.azimuth_deg or 0.0) - theta + 180.0) % 360.0 - 180.0) <= 360 / 2**17 + 1e-9
-    assert abs((detection.alt_m or 0.0) - fl * FL_M) <= FL_M / 8 + 1e-6
+    if detection.elevation_deg is not None:  # None where no elevation reaches that height
+        radar_radius = EARTH_RADIUS_M + RADAR.alt_m
+        el = math.radians(detection.elevation_deg)
+        r = detection.range_m or 0.0
+        height = math.sqrt(radar_radius**2 + r**2 + 2 * radar_radius * r * math.sin(el)) - EARTH_RADIUS_M
+        assert abs(height - fl * FL_M) <= FL_M / 8 + 1e-3
     assert abs(detection.time_s % 86_400.0 - tod) <= 1 / 256 + 1e-6
     assert (detection.identity, detection.callsign) == (f"{address:06X}", callsign)
 
