@@ -11,13 +11,11 @@ import sys
 import time
 
 from raqib.alerts.summary import format_table, summarise
+from raqib.cli._server_options import add_server_arguments
 from raqib.outputs.console import ConsoleReporter
-from raqib.pipeline import Pipeline
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    from raqib.server.serve import add_server_arguments
-
     parser = commands.add_parser(
         "demo", help="play the seed scenario live, with the operator's screen", description=__doc__
     )
@@ -41,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    from raqib.pipeline import Pipeline
     from raqib.scenario import Simulator, load_scenario
     from raqib.server.hub import StateHub
     from raqib.server.serve import build_from_args, serve_from_args

@@ -14,21 +14,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from raqib.alerts.summary import format_table, summarise
+from raqib.cli._server_options import add_server_arguments
 from raqib.model import Sensor, Site
 from raqib.outputs.console import ConsoleReporter
-from raqib.pipeline import Pipeline
-from raqib.recorder.contract import read_recording
-from raqib.recorder.scans import Scan, iter_scans
-from raqib.server.schemas import SensorHealth
+
+if TYPE_CHECKING:
+    from raqib.server.schemas import SensorHealth
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    from raqib.server.serve import add_server_arguments
-
     parser = commands.add_parser(
         "run",
         help="run the whole pipeline on a recording or live feeds",
@@ -63,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_recording(args: argparse.Namespace) -> int:
+    from raqib.pipeline import Pipeline
+    from raqib.recorder.contract import read_recording
+    from raqib.recorder.scans import Scan, iter_scans
+
     zones: tuple = ()
     authorisations: tuple = ()
     start_epoch_s = None
@@ -79,7 +82,7 @@ def _run_recording(args: argparse.Namespace) -> int:
         zone_names={z.zone_id: z.name for z in zones},
         live_status=False,
     )
-    pipeline: Pipeline | None = None
+    pipeline: Pipeline | None = None  # the recording's site line makes it
     sensors: list[Sensor] = []
     for item in iter_scans(read_recording(args.recording)):
         if isinstance(item, Site):
@@ -106,6 +109,7 @@ def _run_recording(args: argparse.Namespace) -> int:
 
 async def _run_live(args: argparse.Namespace) -> int:
     from raqib.live import run_live
+    from raqib.pipeline import Pipeline
     from raqib.sensors.registry import HealthEvent
     from raqib.server.hub import StateHub
     from raqib.server.serve import build_from_args, serve_from_args

@@ -7,9 +7,6 @@ import argparse
 import sys
 
 from raqib.model import Sensor, Site
-from raqib.pipeline import Pipeline
-from raqib.recorder.contract import RecordingWriter, read_recording
-from raqib.recorder.scans import Scan, iter_scans
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -24,6 +21,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from raqib.pipeline import Pipeline
+    from raqib.recorder.contract import RecordingWriter, read_recording
+    from raqib.recorder.scans import Scan, iter_scans
+
     out = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
     writer = RecordingWriter(out)
     pipeline: Pipeline | None = None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from raqib.model import Alert, AlertState
-from raqib.pipeline import StepResult
+
+if TYPE_CHECKING:
+    from raqib.pipeline import StepResult
 
 
 def clock_label(time_s: float, start_epoch_s: float | None) -> str:

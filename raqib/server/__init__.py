@@ -11,7 +11,6 @@ from raqib.server.context import ServerSettings
 from raqib.server.hub import Commands, NoCommandsError, StateHub, StepResultLike
 from raqib.server.serve import (
     InsecureServerError,
-    add_server_arguments,
     build_from_args,
     make_server,
     serve,
@@ -28,7 +27,6 @@ __all__ = [
     "StateHub",
     "StepResultLike",
     "UserStore",
-    "add_server_arguments",
     "build_from_args",
     "create_app",
     "ensure_admin",

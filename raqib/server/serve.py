@@ -1,4 +1,5 @@
-"""Run the app with uvicorn inside the caller's asyncio loop, and the command-line options for it."""
+"""Run the app with uvicorn inside the caller's asyncio loop (its command-line options live in
+raqib.cli._server_options, so that `raqib --help` does not load the web stack)."""
 
 from __future__ import annotations
 
@@ -51,23 +52,6 @@ async def serve(app: FastAPI, host: str, port: int, *, tls_cert: str | os.PathLi
     server = make_server(app, host, port, tls_cert=tls_cert, tls_key=tls_key,
                          allow_insecure_public=allow_insecure_public)
     await server.serve()
-
-
-def add_server_arguments(parser: argparse.ArgumentParser) -> None:
-    """The operator screen's options, for `raqib demo` and `raqib run`."""
-    group = parser.add_argument_group("operator's screen")
-    group.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    group.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
-    group.add_argument("--tls-cert", type=Path, help="TLS certificate (PEM); needed off loopback")
-    group.add_argument("--tls-key", type=Path, help="TLS private key (PEM)")
-    group.add_argument("--insecure-public", action="store_true",
-                       help="serve a non-loopback address without TLS (trusted networks only)")
-    group.add_argument("--users", type=Path, default=Path("raqib-users.toml"),
-                       help="users file (created with an admin if missing; default raqib-users.toml)")
-    group.add_argument("--zones-file", type=Path, help="GeoJSON zones file, read at start and saved on edit")
-    group.add_argument("--recordings", type=Path, help="folder of *.jsonl recordings to offer for replay")
-    group.add_argument("--tile-url", help="the site's own raster tiles, a {z}/{x}/{y} URL template")
-    group.add_argument("--pmtiles", help="URL of a PMTiles archive of raster tiles")
 
 
 def build_from_args(args: argparse.Namespace, hub: StateHub) -> tuple[FastAPI, str | None]:

@@ -16,7 +16,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from scipy.stats import chi2
+from scipy.special import chdtri
 
 from raqib.geo import FloatArray
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
@@ -96,7 +96,7 @@ def gate(
     d2 = np.einsum("kz,kzy,ky->k", nu, s_inv, nu)
     _, logdet = np.linalg.slogdet(s)
     loglik = -0.5 * (d2 + logdet + len(batch.layout) * np.log(2 * np.pi))
-    inside = d2 <= chi2.ppf(gate_probability, len(batch.layout))
+    inside = d2 <= chdtri(len(batch.layout), 1.0 - gate_probability)  # the chi-square quantile
     return Pairs(tracks[inside], dets[inside], d2[inside], loglik[inside])
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from raqib.server import InsecureServerError, StateHub, add_server_arguments, build_from_args, make_server
+from raqib.cli._server_options import add_server_arguments
+from raqib.server import InsecureServerError, StateHub, build_from_args, make_server
 from raqib.server.auth import UserStore
 from raqib.threat.zonefile import save_zones
 from tests.server.fakes import COMPOUND, SITE, TOWER
