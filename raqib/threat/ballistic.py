@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from raqib.geo import FloatArray
-from raqib.tracking.motion import ballistic_acceleration
+from raqib.tracking.motion import AIR_DENSITY_SCALE_HEIGHT_M, ballistic_acceleration
 
 CHI2_2D_95 = 5.991464547107979  # chi-square quantile, 2 degrees of freedom, 0.95
 
@@ -74,7 +74,7 @@ def _derivative(state: FloatArray) -> FloatArray:
     """d/dt of (e, n, u, ve, vn, vu, k) under gravity and drag."""
     out = np.zeros_like(state)
     out[..., :3] = state[..., 3:6]
-    out[..., 3:6] = ballistic_acceleration(state[..., 3:6], state[..., 6])
+    out[..., 3:6] = ballistic_acceleration(state[..., 3:6], state[..., 6], state[..., 2])
     return out
 
 
@@ -151,25 +151,28 @@ class DragEstimator:
         self.cfg = cfg
         self.window_s = window_s
         self.min_points = min_points
-        self._history: dict[int, list[tuple[float, float, float]]] = {}
+        self._history: dict[int, list[tuple[float, float, float, float]]] = {}
 
     def update(
-        self, track_ids: list[int], time_s: float, velocity: FloatArray
+        self, track_ids: list[int], time_s: float, velocity: FloatArray, height_m: FloatArray | float = 0.0
     ) -> tuple[FloatArray, FloatArray]:
-        """Record each round's velocity (N,3) at time_s; return k (N,) and its sigma (N,)."""
+        """Record each round's velocity (N,3) and height (N,) at time_s; return the drag constant
+        at the site's height, k (N,), and its sigma (N,)."""
         speed = np.linalg.norm(velocity, axis=1)
         sin_gamma = velocity[:, 2] / np.maximum(speed, 1e-6)
+        # The drag constant at the site's height, from the one the air gives at the round's.
+        thinning = np.exp(np.asarray(height_m, float) / AIR_DENSITY_SCALE_HEIGHT_M) * np.ones(len(track_ids))
         k = np.full(len(track_ids), self.cfg.drag_per_m)
         sigma = np.full(len(track_ids), self.cfg.drag_sigma_per_m)
         for i, track_id in enumerate(track_ids):
             history = self._history.setdefault(track_id, [])
             if not history or time_s > history[-1][0]:
-                history.append((time_s, float(speed[i]), float(sin_gamma[i])))
+                history.append((time_s, float(speed[i]), float(sin_gamma[i]), float(thinning[i])))
             while history and history[0][0] < time_s - self.window_s:
                 history.pop(0)
             if len(history) < self.min_points:
                 continue
-            t, v, sg = (np.array(column) for column in zip(*history, strict=True))
+            t, v, sg, thin = (np.array(column) for column in zip(*history, strict=True))
             dt = t - t.mean()
             spread = float(dt @ dt)
             if spread <= 0:
@@ -178,8 +181,9 @@ class DragEstimator:
             residual = v - v.mean() - slope * dt
             slope_var = float(residual @ residual) / max(len(t) - 2, 1) / spread
             v2 = float(np.mean(v)) ** 2
-            k_obs = -(slope + 9.80665 * float(np.mean(sg))) / v2
-            var_obs = max(slope_var, 0.05**2) / v2**2
+            scale = float(np.mean(thin))
+            k_obs = -(slope + 9.80665 * float(np.mean(sg))) / v2 * scale
+            var_obs = max(slope_var, 0.05**2) / v2**2 * scale**2
             var_prior = self.cfg.drag_sigma_per_m**2
             k[i] = max(
                 (k_obs / var_obs + self.cfg.drag_per_m / var_prior) / (1 / var_obs + 1 / var_prior), 0.0

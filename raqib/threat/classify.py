@@ -30,6 +30,8 @@ class ClassifierConfig:
     # Gaussian (mean, sigma) of horizontal+vertical speed (m/s) and mean RCS (dBsm) per class.
     speed_ms: tuple[tuple[float, float], ...] = ((25.0, 14.0), (11.0, 6.0), (110.0, 55.0), (300.0, 90.0))
     rcs_dbsm: tuple[tuple[float, float], ...] = ((-14.0, 7.0), (-28.0, 7.0), (18.0, 10.0), (-10.0, 9.0))
+    climb_sigma_ms: tuple[float, float, float] = (6.0, 4.0, 12.0)  # drone, bird, aircraft
+    uniform_climb_density: float = 1.0 / 400.0
     uniform_speed_density: float = 1.0 / 1000.0  # an unknown object may fly at any speed up to ~1 km/s
     uniform_rcs_density: float = 1.0 / 100.0
     cooperative_weight: float = 60.0  # likelihood ratio of an ADS-B or Remote ID identity
@@ -39,7 +41,7 @@ class ClassifierConfig:
     switch_margin: float = 0.15  # a new class must lead the declared one by this much
 
 
-def _gauss(x: FloatArray, mean: float, sigma: float) -> FloatArray:
+def _gauss(x: FloatArray, mean: float, sigma: FloatArray | float) -> FloatArray:
     return np.asarray(np.exp(-0.5 * ((x - mean) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi)))
 
 
@@ -56,17 +58,28 @@ class Classifier:
         """Posterior of this instant's evidence alone, (N, 5), rows summing to 1."""
         cfg = self.config
         n = len(tracks)
-        # Horizontal speed: radar elevation noise makes low targets' vertical speed jitter,
-        # and every class here is told apart by how fast it crosses the ground.
+        # Horizontal speed tells the air vehicles apart; vertical speed is judged against how
+        # fast each class climbs, widened by the track's own vertical-velocity uncertainty
+        # (radar elevation noise makes a low target's climb rate jitter). Rounds are judged on
+        # their whole speed: a mortar bomb at 60 degrees crosses the ground slowly.
         speed = np.array([np.hypot(t.vel_e_ms, t.vel_n_ms) for t in tracks])
+        climb = np.array([t.vel_u_ms for t in tracks])
+        climb_var = np.array([t.cov_enu[35] if len(t.cov_enu) == 36 else 100.0 for t in tracks])
+        speed_3d = np.hypot(speed, climb)
         rcs = np.array([np.nan if t.rcs_dbsm is None else t.rcs_dbsm for t in tracks])
         ballistic = np.clip(np.array([t.ballistic_p for t in tracks]), 0.01, 0.99)
         height = np.array([t.up_m for t in tracks])
         log_l = np.tile(np.log(np.asarray(cfg.prior)), (n, 1))
-        for cls in (DRONE, BIRD, AIRCRAFT, ROCKET):
+        for cls in (DRONE, BIRD, AIRCRAFT):
             mean, sigma = cfg.speed_ms[cls]
             log_l[:, cls] += np.log(_gauss(speed, mean, sigma) + 1e-12)
-        log_l[:, UNKNOWN] += np.log(cfg.uniform_speed_density)
+            climb_sigma = np.sqrt(cfg.climb_sigma_ms[cls] ** 2 + climb_var)
+            log_l[:, cls] += np.log(_gauss(climb, 0.0, climb_sigma) + 1e-12)
+        mean, sigma = cfg.speed_ms[ROCKET]
+        log_l[:, ROCKET] += np.log(_gauss(speed_3d, mean, sigma) + 1e-12)
+        # A round's climb rate may be anything up to its speed: a broad density.
+        log_l[:, ROCKET] += np.log(cfg.uniform_climb_density)
+        log_l[:, UNKNOWN] += np.log(cfg.uniform_speed_density) + np.log(cfg.uniform_climb_density)
         has_rcs = ~np.isnan(rcs)
         for cls in (DRONE, BIRD, AIRCRAFT, ROCKET):
             mean, sigma = cfg.rcs_dbsm[cls]

@@ -100,11 +100,13 @@ class ThreatEvaluator:
         ]
         if not candidates or not self.zones:
             return []
+        # A round coasting below the ground has landed: its impact was predicted before.
         ballistic = [
             t
             for t in candidates
             if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
             and t.hits >= cfg.min_ballistic_hits
+            and t.up_m > cfg.impact.ground_up_m
         ]
         ballistic_ids = {t.track_id for t in ballistic}
         powered = [
@@ -176,7 +178,7 @@ class ThreatEvaluator:
         cov = np.array(
             [np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks]
         )
-        drag, drag_sigma = self.drag.update([t.track_id for t in tracks], time_s, state[:, 3:])
+        drag, drag_sigma = self.drag.update([t.track_id for t in tracks], time_s, state[:, 3:], state[:, 2])
         impact = predict_impact(state, cov, self.config.impact, drag, drag_sigma)
         major, minor, azimuth = impact.ellipse_95()
         lat, lon, _ = enu_to_geodetic(impact.impact_en_m[:, 0], impact.impact_en_m[:, 1], 0.0, self.site)

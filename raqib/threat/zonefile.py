@@ -33,8 +33,9 @@ class ZoneFileError(ValueError):
     ``feature_index`` is the feature's position in the collection (None: the whole file);
     ``zone_id`` its ``id`` property where it has one."""
 
-    def __init__(self, reason: str, *, source: str = "", feature_index: int | None = None,
-                 zone_id: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, source: str = "", feature_index: int | None = None, zone_id: str | None = None
+    ) -> None:
         self.reason = reason
         self.source = source
         self.feature_index = feature_index
@@ -91,8 +92,12 @@ def _feature_to_zone(feature: Any) -> Zone:
     if not isinstance(warn, list) or not all(isinstance(w, str) for w in warn):
         raise ValueError("property 'warn' must be a list of strings")
     common: dict[str, Any] = {
-        "zone_id": zone_id, "name": name, "kind": kind, "floor_m": floor_m,
-        "ceiling_m": ceiling_m, "warn": tuple(warn),
+        "zone_id": zone_id,
+        "name": name,
+        "kind": kind,
+        "floor_m": floor_m,
+        "ceiling_m": ceiling_m,
+        "warn": tuple(warn),
     }
     if not isinstance(geometry, dict):
         raise ValueError("missing geometry")
@@ -152,8 +157,12 @@ def zones_from_geojson(
 def zone_to_feature(zone: Zone) -> dict[str, Any]:
     """One zone as a GeoJSON Feature (a circle as a Point with ``radius_m``)."""
     properties: dict[str, Any] = {
-        "id": zone.zone_id, "name": zone.name, "kind": zone.kind,
-        "floor_m": zone.floor_m, "ceiling_m": zone.ceiling_m, "warn": list(zone.warn),
+        "id": zone.zone_id,
+        "name": zone.name,
+        "kind": zone.kind,
+        "floor_m": zone.floor_m,
+        "ceiling_m": zone.ceiling_m,
+        "warn": list(zone.warn),
     }
     geometry: dict[str, Any]
     if zone.polygon:
@@ -182,8 +191,9 @@ def load_zones(
     try:
         collection = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ZoneFileError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                            source=source) from exc
+        raise ZoneFileError(
+            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source=source
+        ) from exc
     return zones_from_geojson(collection, source=source, on_error=on_error)
 
 
@@ -205,11 +215,13 @@ def save_zones(path: str | os.PathLike[str], zones: Sequence[Zone]) -> None:
 def validate_zone(zone: Zone) -> Zone:
     """The zone as the zones file would read it back, or ZoneFileError saying what is wrong."""
     if not zone.polygon and (zone.center_lat_deg is None or zone.center_lon_deg is None):
-        raise ZoneFileError("a zone needs a polygon, or a centre and radius_m", feature_index=0,
-                            zone_id=zone.zone_id)
+        raise ZoneFileError(
+            "a zone needs a polygon, or a centre and radius_m", feature_index=0, zone_id=zone.zone_id
+        )
     try:
         feature = json.loads(json.dumps(zone_to_feature(zone), allow_nan=False))
     except ValueError as exc:
-        raise ZoneFileError("coordinates must be finite numbers", feature_index=0,
-                            zone_id=zone.zone_id) from exc
+        raise ZoneFileError(
+            "coordinates must be finite numbers", feature_index=0, zone_id=zone.zone_id
+        ) from exc
     return zones_from_geojson({"type": "FeatureCollection", "features": [feature]})[0]

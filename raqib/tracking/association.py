@@ -148,3 +148,29 @@ def assign_gnn(
             out_t.append(t_ids[rows[real]])
             out_d.append(d_ids[cols[real]])
     return np.concatenate(out_t), np.concatenate(out_d)
+
+
+def cluster_sizes(
+    n_tracks: int, n_dets: int, tracks: IntArray, dets: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Each pair's cluster label, and how many distinct tracks and detections its cluster holds.
+
+    A cluster with one track or one detection is a star (one choice to make); the others are
+    where several tracks compete for several detections."""
+    labels = clusters(n_tracks, n_dets, tracks, dets)
+    if len(labels) == 0:
+        return labels, labels.copy(), labels.copy()
+    n_labels = int(labels.max()) + 1
+    # Keys are unique (label, track) and (label, detection) combinations: one count each.
+    track_keys = np.unique(labels.astype(np.int64) * (n_tracks + 1) + tracks)
+    det_keys = np.unique(labels.astype(np.int64) * (n_dets + 1) + dets)
+    tracks_in = np.bincount(track_keys // (n_tracks + 1), minlength=n_labels)
+    dets_in = np.bincount(det_keys // (n_dets + 1), minlength=n_labels)
+    return labels, tracks_in[labels], dets_in[labels]
+
+
+def subset(pairs: Pairs, keep: np.ndarray) -> Pairs:
+    """The pairs selected by a boolean mask or an index array."""
+    return Pairs(
+        pairs.track[keep], pairs.detection[keep], pairs.mahalanobis2[keep], pairs.log_likelihood[keep]
+    )

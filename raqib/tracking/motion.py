@@ -73,14 +73,17 @@ def _ct_transition(dt: FloatArray, omega_rad_s: float) -> FloatArray:
     return f
 
 
-def ballistic_acceleration(velocity_ms: FloatArray, drag_per_m: FloatArray | float) -> FloatArray:
-    """a = g - k |v| v for velocities (..., 3) -> (..., 3)."""
+AIR_DENSITY_SCALE_HEIGHT_M = 8500.0
+
+
+def ballistic_acceleration(
+    velocity_ms: FloatArray, drag_per_m: FloatArray | float, height_m: FloatArray | float = 0.0
+) -> FloatArray:
+    """a = g - k(h) |v| v for velocities (..., 3) -> (..., 3), where k is the drag constant at the
+    site's height and falls with the air's density, k(h) = k exp(-h / 8.5 km)."""
     speed = np.linalg.norm(velocity_ms, axis=-1, keepdims=True)
-    accel = (
-        -np.asarray(drag_per_m)[..., None] * speed * velocity_ms
-        if np.ndim(drag_per_m)
-        else (-float(drag_per_m) * speed * velocity_ms)
-    )
+    k = np.asarray(drag_per_m, float) * np.exp(-np.asarray(height_m, float) / AIR_DENSITY_SCALE_HEIGHT_M)
+    accel = -k[..., None] * speed * velocity_ms if np.ndim(k) else -float(k) * speed * velocity_ms
     accel[..., 2] -= GRAVITY_MS2
     return np.asarray(accel)
 
@@ -106,7 +109,7 @@ def predict_bank(
     x_pred = np.einsum("nmij,nmj->nmi", transitions, x)
     # Ballistic: the acceleration at the start of the step, applied as a known input;
     # the drag's dependence on velocity is left to the process noise.
-    accel = ballistic_acceleration(x[:, BALLISTIC, 3:], config.ballistic_drag_per_m)
+    accel = ballistic_acceleration(x[:, BALLISTIC, 3:], config.ballistic_drag_per_m, x[:, BALLISTIC, 2])
     x_pred[:, BALLISTIC, :3] += 0.5 * accel * dt[:, None] ** 2
     x_pred[:, BALLISTIC, 3:] += accel * dt[:, None]
     p_pred = transitions @ p @ np.swapaxes(transitions, -1, -2) + noises

@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 
 from raqib.geo import FloatArray, enu_to_geodetic
 from raqib.model import TARGET_CLASSES, Detection, Sensor, Site, Track
-from raqib.tracking import imm
+from raqib.tracking import imm, jpda
 from raqib.tracking.association import Pairs, assign_gnn, bearing_candidates, candidate_pairs, gate
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 from raqib.tracking.motion import BALLISTIC, N_MODELS, MotionConfig, mode_transition, predict_bank
@@ -52,6 +52,7 @@ class TrackerConfig:
     max_gate_radius_m: float = 4000.0
     ballistic_output_p: float = 0.3  # report the ballistic model's own state above this probability
     spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
+    association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
 
 
 @dataclass
@@ -240,15 +241,48 @@ class Tracker:
         clutter = geometry.clutter_log_density(batch.layout)
         # Cost of a pair: -ln(likelihood ratio of target to clutter); a miss costs -ln(1 - pd).
         cost = cost - pairs.log_likelihood + clutter
+        soft_used = np.zeros(0, int)
+        if self.config.association == "jpda":
+            pairs, cost, soft_used = self._jpda(
+                batch, detections, geometry, time_s, pairs, cost, x_pred, p_pred, c, updated
+            )
         # The gate alone decides what may pair (classic GNN); the score then judges the track.
         tracks, dets = assign_gnn(len(store), len(batch.z), pairs, cost, miss_cost=1e6)
         if len(tracks) == 0:
-            return dets
+            return np.union1d(dets, soft_used)
         # A bearing that fits several tracks cannot say which of them its class hint belongs to.
         ambiguity = np.bincount(pairs.detection, minlength=len(batch.z))
         self._update(batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter, ambiguity)
         updated[tracks] = True
-        return dets
+        return np.union1d(dets, soft_used)
+
+    def _jpda(
+        self,
+        batch: MeasurementBatch,
+        detections: Sequence[Detection],
+        geometry: SensorGeometry,
+        time_s: float,
+        pairs: Pairs,
+        cost: FloatArray,
+        x_pred: FloatArray,
+        p_pred: FloatArray,
+        c: FloatArray,
+        updated: np.ndarray,
+    ) -> tuple[Pairs, FloatArray, np.ndarray]:
+        """JPDA update of the clusters where several tracks compete for several detections.
+
+        Returns the pairs and costs left for GNN, and the detections JPDA explained."""
+        column = self.sensor_column[geometry.sensor.sensor_id]
+        log_ratio = np.log(geometry.pd) - cost  # cost is -ln(likelihood ratio), identity bonus included
+        done = jpda.update_dense_clusters(
+            self.store, batch, geometry, time_s, column, pairs, log_ratio, x_pred, p_pred, c
+        )
+        ambiguity = np.bincount(pairs.detection, minlength=len(batch.z))
+        self._absorb_attributes(
+            self.store, batch, detections, geometry, done.attribute_tracks, done.attribute_dets, ambiguity
+        )
+        updated[done.tracks] = True
+        return done.rest, cost[done.left], done.used
 
     def _identity_rules(
         self, pairs: Pairs, batch: MeasurementBatch, detections: Sequence[Detection]
