@@ -200,12 +200,10 @@ def main() -> None:
         f"(target >= 95 %)"
     )
     print(f"95 % ellipse holds the impact, over every later scan {100 * np.mean(shares):.1f} %")
-    print(
-        f"miss distance at first prediction (median)  {np.median([r['first_miss_m'] for r in predicted]):.0f} m"
-    )
-    print(
-        f"miss distance at last prediction (median)   {np.median([r['last_miss_m'] for r in predicted]):.0f} m"
-    )
+    first_miss = np.median([r["first_miss_m"] for r in predicted])
+    last_miss = np.median([r["last_miss_m"] for r in predicted])
+    print(f"miss distance at first prediction (median)  {first_miss:.0f} m")
+    print(f"miss distance at last prediction (median)   {last_miss:.0f} m")
 
 
 if __name__ == "__main__":
