@@ -27,6 +27,9 @@ sensors' data comes from.
     name = "Survey drone"
     zone_ids = ["runway"]
 
+    [outputs]                    # optional: who is warned, and how (see raqib.outputs.config)
+    # [[outputs.channels]] name = "tower", kind = "cot-udp", address = "239.2.3.1", port = 6969
+
     [[feeds]]
     name = "adsb"                # unique; names the feed in messages (default: the sensor id)
     format = "beast"             # a registered decoder: beast, sbs, raw, asterix, jsonl, ...
@@ -69,6 +72,7 @@ from typing import Any
 import msgspec
 
 from raqib.model import Authorisation, Sensor, Site, Zone
+from raqib.outputs.config import OutputsConfig, OutputsConfigError, parse_outputs
 from raqib.sensors.base import Decoder, ErrorSink
 from raqib.sensors.formats import decoder_class, decoder_kwargs
 
@@ -130,6 +134,7 @@ class SiteConfig:
     authorisations: tuple[Authorisation, ...] = ()
     feeds: tuple[FeedConfig, ...] = ()
     live: LiveConfig = LiveConfig()
+    outputs: OutputsConfig = field(default_factory=OutputsConfig)
     source: str = ""
 
     @property
@@ -215,7 +220,7 @@ class _Reader:
         return value
 
     def site_config(self, document: dict[str, Any]) -> SiteConfig:
-        unknown = set(document) - {"site", "live", "zones", "authorisations", "feeds"}
+        unknown = set(document) - {"site", "live", "zones", "authorisations", "feeds", "outputs"}
         if unknown:
             raise self.fail(sorted(unknown)[0], "unknown section")
         if "site" not in document:
@@ -235,8 +240,15 @@ class _Reader:
             authorisations=self.authorisations(document),
             feeds=feeds,
             live=self.live(document.get("live", {})),
+            outputs=self.outputs(document.get("outputs", {})),
             source=self.source,
         )
+
+    def outputs(self, table: Any) -> OutputsConfig:
+        try:
+            return parse_outputs(self.table(table, "outputs"), base_dir=self.base_dir)
+        except OutputsConfigError as exc:
+            raise self.fail(f"outputs.{exc.key}" if exc.key else "outputs", exc.reason) from exc
 
     def site(self, table: dict[str, Any]) -> Site:
         unknown = set(table) - {"name", "lat", "lon", "alt", "zones_file"}

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import sys
 import time
+from pathlib import Path
 
 from raqib.alerts.summary import format_table, summarise
 from raqib.cli._server_options import add_server_arguments
@@ -26,6 +27,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--linger", action="store_true", help="keep serving the screen after the scenario ends"
     )
     parser.add_argument("--no-server", action="store_true", help="terminal only")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        help="TOML file with an [outputs] section (CoT, CAP, webhooks, audible): "
+        "the demo's warnings go out there too, marked as an exercise",
+    )
     add_server_arguments(parser)
     return parser
 
@@ -39,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    from raqib.cli._outputs import CommandsWithOutputs, load_outputs_file, make_dispatcher
     from raqib.pipeline import Pipeline
     from raqib.scenario import Simulator, load_scenario
     from raqib.server.hub import StateHub
@@ -46,25 +54,37 @@ async def _demo(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     pipeline = Pipeline(scenario.site, scenario.zones, scenario.sensors, scenario.authorisations)
-    hub = StateHub(site=scenario.site, zones=scenario.zones, sensors=scenario.sensors, commands=pipeline)
+    dispatcher = None
+    if args.outputs is not None:
+        # Stamped with today's clock, not the scenario's 2022 one, or TAK would drop every
+        # event as stale; marked as an exercise so no demo is taken for a real warning.
+        dispatcher = make_dispatcher(
+            load_outputs_file(args.outputs),
+            scenario.site,
+            scenario.zones,
+            epoch_offset_s=time.time(),
+            simulated=True,
+        )
+    commands = pipeline if dispatcher is None else CommandsWithOutputs(pipeline, dispatcher)
+    hub = StateHub(site=scenario.site, zones=scenario.zones, sensors=scenario.sensors, commands=commands)
     reporter = ConsoleReporter(
         start_epoch_s=scenario.start_epoch_s,
         zone_names={z.zone_id: z.name for z in scenario.zones},
         open_alerts=lambda: pipeline.alerts,
     )
     server: asyncio.Task[None] | None = None
-    print(
-        f"raqib demo: {scenario.name}\n{' '.join(scenario.description.split())}"
-    )
+    print(f"raqib demo: {scenario.name}\n{' '.join(scenario.description.split())}")
     if not args.no_server:
         app, login = build_from_args(args, hub)
         if hub.zones != list(scenario.zones):
-            pipeline.set_zones(hub.zones)
+            commands.set_zones(hub.zones)
         server = asyncio.create_task(serve_from_args(args, app))
         scheme = "https" if args.tls_cert else "http"
         print(f"operator's screen: {scheme}://{args.host}:{args.port}/")
         if login:
             print(login)
+    if dispatcher is not None:
+        await dispatcher.start()
     print(f"playing {scenario.duration_s:.0f} s of scenario at {args.speed:g}x; Ctrl-C stops")
     started = time.monotonic()
     try:
@@ -76,6 +96,8 @@ async def _demo(args: argparse.Namespace) -> int:
                 server.result()  # the screen failed to start: say why
             result = pipeline.step(detections, time_s)
             hub.publish(result)
+            if dispatcher is not None:
+                dispatcher.handle(result)
             reporter.on_result(result)
         reporter.finish()
         print("\nAlert summary (lead time: from warning to zone entry or impact)")
@@ -85,6 +107,8 @@ async def _demo(args: argparse.Namespace) -> int:
             await server
     finally:
         reporter.finish()
+        if dispatcher is not None:
+            await dispatcher.stop()
         if server is not None:
             server.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -48,7 +48,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 # The registry's health words, as the operator's screen shows them.
 HUB_HEALTH: dict[str, SensorHealth] = {
-    "ok": "ok", "recovering": "degraded", "degraded": "degraded", "silent": "down",
+    "ok": "ok",
+    "recovering": "degraded",
+    "degraded": "degraded",
+    "silent": "down",
 }
 
 
@@ -108,8 +111,9 @@ def _run_recording(args: argparse.Namespace) -> int:
 
 
 async def _run_live(args: argparse.Namespace) -> int:
+    from raqib.cli._outputs import CommandsWithOutputs, make_dispatcher
     from raqib.live import run_live
-    from raqib.pipeline import Pipeline
+    from raqib.pipeline import Pipeline, StepResult
     from raqib.sensors.registry import HealthEvent
     from raqib.server.hub import StateHub
     from raqib.server.serve import build_from_args, serve_from_args
@@ -117,7 +121,9 @@ async def _run_live(args: argparse.Namespace) -> int:
 
     config = load_site(args.config)
     pipeline = Pipeline(config.site, config.zones, config.sensors, config.authorisations)
-    hub = StateHub(site=config.site, zones=config.zones, sensors=config.sensors, commands=pipeline)
+    dispatcher = make_dispatcher(config.outputs, config.site, config.zones)
+    commands = pipeline if dispatcher is None else CommandsWithOutputs(pipeline, dispatcher)
+    hub = StateHub(site=config.site, zones=config.zones, sensors=config.sensors, commands=commands)
     reporter = ConsoleReporter(
         zone_names={z.zone_id: z.name for z in config.zones},
         open_alerts=lambda: pipeline.alerts,
@@ -131,12 +137,16 @@ async def _run_live(args: argparse.Namespace) -> int:
             print(login)
         tasks.append(asyncio.create_task(serve_from_args(args, app)))
         if hub.zones != list(config.zones):
-            pipeline.set_zones(hub.zones)
+            commands.set_zones(hub.zones)
+    if dispatcher is not None:
+        await dispatcher.start()
 
-    def on_result(result: object) -> None:
-        hub.publish(result)  # type: ignore[arg-type]
+    def on_result(result: StepResult) -> None:
+        hub.publish(result)
+        if dispatcher is not None:
+            dispatcher.handle(result)
         if not args.quiet:
-            reporter.on_result(result)  # type: ignore[arg-type]
+            reporter.on_result(result)
 
     def on_health(event: HealthEvent) -> None:
         hub.set_sensor_status(event.sensor_id, HUB_HEALTH[event.current], event.reason, event.time_s)
@@ -149,6 +159,8 @@ async def _run_live(args: argparse.Namespace) -> int:
     finally:
         for task in tasks:
             task.cancel()
+        if dispatcher is not None:
+            await dispatcher.stop()
         reporter.finish()
         rows = summarise(pipeline.engine.history())
         print(msgspec.json.encode(rows).decode() if args.json else format_table(rows))
