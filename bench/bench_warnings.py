@@ -1,0 +1,160 @@
+"""The warning suite: raqib's pipeline over every warning scenario and many seeds, scored
+against the issue's targets (raqib.evaluation.warnings has the definitions).
+
+    .venv/bin/python bench/bench_warnings.py                 # 20 seeds per scenario
+    .venv/bin/python bench/bench_warnings.py --quick         # 3 seeds
+    .venv/bin/python bench/bench_warnings.py --seeds 5 --scenario loiter-near-zone --details
+
+The suite: the built-in ``baghdad-2022`` and ``baghdad-rockets``, and every scenario file in
+bench/warning_scenarios/ (a swarm against two adjacent zones, drones loitering near a zone,
+an authorised drone breaking its permission, rockets aimed at and near a zone, airliners
+low over a zone on approach, a spoofed Remote ID). A ``NAME.spoofing.toml`` beside a
+scenario falsifies its targets' broadcast positions (raqib.scenario.spoofing).
+
+For each scenario and over all of them it prints missed warnings, false warnings by cause,
+the over-warned share, the mean lead time and its share of the time available, the median
+time to a correct class (drones in seconds, rounds in radar scans), and whether each target
+is met: no missed warning; no false warning for aircraft, birds or authorised drones;
+over-warned < 5 % of alerts; mean lead >= 90 % of the time available; median time to class
+< 5 s for drones and < 2 scans for rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from raqib.evaluation.warning_report import (
+    WarningSummary,
+    format_warning_summary,
+    summarise_warnings,
+    warning_summary_to_dict,
+)
+from raqib.evaluation.warning_run import evaluate_recording
+from raqib.evaluation.warnings import WarningEvaluation
+from raqib.scenario import load_scenario, simulate
+from raqib.scenario.spoofing import load_spoofing, simulate_spoofed
+
+SUITE_DIR = Path(__file__).resolve().parent / "warning_scenarios"
+BUILTIN = ("baghdad-2022", "baghdad-rockets")
+
+
+def suite() -> dict[str, str]:
+    """Scenario name -> what load_scenario takes (a built-in name or a file path)."""
+    names = {name: name for name in BUILTIN}
+    for path in sorted(SUITE_DIR.glob("*.toml")):
+        if not path.name.endswith(".spoofing.toml"):
+            names[path.stem] = str(path)
+    return names
+
+
+def run_one(name: str, source: str, seed: int) -> tuple[WarningEvaluation, float]:
+    """One scenario at one seed: simulate, run the pipeline, evaluate. Returns the wall time too."""
+    started = time.perf_counter()
+    scenario = load_scenario(source)
+    spoofing = Path(source).with_suffix(".spoofing.toml") if source.endswith(".toml") else None
+    if spoofing is not None and spoofing.is_file():
+        records = simulate_spoofed(scenario, seed, load_spoofing(spoofing))
+    else:
+        records = simulate(scenario, seed)
+    evaluation = evaluate_recording(records, scenario, label=f"{name} seed {seed}")
+    return evaluation, time.perf_counter() - started
+
+
+def _cell(value: float, digits: int = 1, scale: float = 1.0, suffix: str = "") -> str:
+    if math.isnan(value):
+        return "-"
+    return "never" if math.isinf(value) else f"{value * scale:.{digits}f}{suffix}"
+
+
+def _mark(summary: WarningSummary) -> str:
+    failed = [name for name, met in summary.targets.items() if met is False]
+    return "all met" if not failed else "NOT MET: " + "; ".join(failed)
+
+
+def table(rows: Sequence[tuple[str, WarningSummary]]) -> str:
+    header = (
+        f"{'scenario':<20} {'events':>6} {'missed':>6} {'alerts':>6} {'false':>5} {'over %':>6} "
+        f"{'lead s':>7} {'lead/avail':>10} {'drone cls s':>11} {'round cls scans':>15}  targets"
+    )
+    lines = [header, "-" * len(header)]
+    for name, s in rows:
+        lines.append(
+            f"{name:<20} {s.threat_events:>6} {s.missed:>6} {s.alerts:>6} {s.false_warnings:>5} "
+            f"{100 * s.over_warned_share:>6.1f} {_cell(s.mean_lead_time_s):>7} "
+            f"{_cell(s.mean_lead_share, 0, 100, ' %'):>10} {_cell(s.median_drone_class_s):>11} "
+            f"{_cell(s.median_round_class_scans):>15}  {_mark(s)}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seeds", type=int, default=20, help="seeds per scenario (20)")
+    parser.add_argument("--quick", action="store_true", help="3 seeds per scenario")
+    parser.add_argument("--scenario", action="append", help="run only this scenario (repeatable)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    parser.add_argument("--details", action="store_true", help="list every missed and false warning")
+    parser.add_argument("--json", help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    seeds = 3 if args.quick else args.seeds
+    scenarios = suite()
+    if args.scenario:
+        unknown = [name for name in args.scenario if name not in scenarios]
+        if unknown:
+            print(
+                f"unknown scenario(s) {', '.join(unknown)}; the suite: {', '.join(scenarios)}",
+                file=sys.stderr,
+            )
+            return 2
+        scenarios = {name: scenarios[name] for name in args.scenario}
+    jobs = [(name, source, seed) for name, source in scenarios.items() for seed in range(seeds)]
+    print(
+        f"{len(scenarios)} scenarios x {seeds} seeds = {len(jobs)} runs on {args.jobs} processes", flush=True
+    )
+    started = time.perf_counter()
+    results: dict[str, list[WarningEvaluation]] = {name: [] for name in scenarios}
+    wall: dict[str, float] = dict.fromkeys(scenarios, 0.0)
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [(name, pool.submit(run_one, name, source, seed)) for name, source, seed in jobs]
+        for name, future in futures:
+            evaluation, seconds = future.result()
+            results[name].append(evaluation)
+            wall[name] += seconds
+            missed = sum(e.missed for e in evaluation.events)
+            false = sum(a.false for a in evaluation.alerts)
+            print(
+                f"  {evaluation.label}: {len(evaluation.events)} threat events, {missed} missed, "
+                f"{len(evaluation.alerts)} alerts, {false} false ({seconds:.0f} s)",
+                flush=True,
+            )
+    summaries = [(name, summarise_warnings(evaluations)) for name, evaluations in results.items()]
+    overall = summarise_warnings([ev for evaluations in results.values() for ev in evaluations])
+    print()
+    print(table([*summaries, ("overall", overall)]))
+    print()
+    print("overall:")
+    print(format_warning_summary(overall, details=args.details))
+    print()
+    for name in scenarios:
+        per_run_s = wall[name] / max(len(results[name]), 1)
+        print(f"time: {name}: {per_run_s:.1f} s per run (simulate + pipeline + evaluation)")
+    print(f"wall clock: {time.perf_counter() - started:.0f} s")
+    if args.json:
+        figures = {name: warning_summary_to_dict(s) for name, s in summaries}
+        figures["overall"] = warning_summary_to_dict(overall)
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0 if overall.all_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
