@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 from scipy.special import chdtri
 
 from raqib.geo import FloatArray
+from raqib.tracking.imm import inverse_and_logdet
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 
 IntArray = np.ndarray
@@ -92,9 +93,8 @@ def gate(
     z_pred, h = predict_measurement(x, batch.sensor_enu_m[dets], batch.layout)
     nu = innovation(batch.z[dets], z_pred, batch.layout)
     s = h @ p @ np.swapaxes(h, -1, -2) + batch.r[dets]
-    s_inv = np.linalg.inv(s)
+    s_inv, logdet = inverse_and_logdet(s)
     d2 = np.einsum("kz,kzy,ky->k", nu, s_inv, nu)
-    _, logdet = np.linalg.slogdet(s)
     loglik = -0.5 * (d2 + logdet + len(batch.layout) * np.log(2 * np.pi))
     inside = d2 <= chdtri(len(batch.layout), 1.0 - gate_probability)  # the chi-square quantile
     return Pairs(tracks[inside], dets[inside], d2[inside], loglik[inside])
@@ -174,3 +174,28 @@ def subset(pairs: Pairs, keep: np.ndarray) -> Pairs:
     return Pairs(
         pairs.track[keep], pairs.detection[keep], pairs.mahalanobis2[keep], pairs.log_likelihood[keep]
     )
+
+
+def assign_mutual_best(pairs: Pairs, cost: FloatArray, rounds: int = 3) -> tuple[IntArray, IntArray]:
+    """A fast near-optimal assignment for tentative tracks: a pair is taken when the detection
+    is its track's cheapest and the track is its detection's cheapest, then again among what
+    is left, a few rounds. Wide gates of new tracks in clutter make clusters too large for the
+    Hungarian algorithm to be worth its time there."""
+    tracks, dets, costs = pairs.track, pairs.detection, cost
+    out_t: list[IntArray] = []
+    out_d: list[IntArray] = []
+    for _ in range(rounds):
+        if len(tracks) == 0:
+            break
+        order = np.lexsort((costs, tracks))
+        best_of_track = order[np.r_[True, tracks[order][1:] != tracks[order][:-1]]]
+        order = np.lexsort((costs, dets))
+        best_of_det = order[np.r_[True, dets[order][1:] != dets[order][:-1]]]
+        mutual = np.intersect1d(best_of_track, best_of_det)
+        out_t.append(tracks[mutual])
+        out_d.append(dets[mutual])
+        keep = ~np.isin(tracks, tracks[mutual]) & ~np.isin(dets, dets[mutual])
+        tracks, dets, costs = tracks[keep], dets[keep], costs[keep]
+    if not out_t:
+        return np.zeros(0, int), np.zeros(0, int)
+    return np.concatenate(out_t), np.concatenate(out_d)

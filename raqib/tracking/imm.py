@@ -19,22 +19,62 @@ def mix(
     x: FloatArray, p: FloatArray, mu: FloatArray, pi: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mixing step. Returns mixed states (N,M,D), covariances (N,M,D,D), predicted mode probs c (N,M)."""
+    n, m, d = x.shape
     c = np.einsum("nij,ni->nj", pi, mu)  # c_j = sum_i pi_ij mu_i
     c = np.maximum(c, 1e-12)
     w = pi * mu[:, :, None] / c[:, None, :]  # mu_{i|j} = pi_ij mu_i / c_j     (N, i, j)
-    x0 = np.einsum("nij,nid->njd", w, x)  # x0_j = sum_i mu_{i|j} x_i
-    dx = x[:, :, None, :] - x0[:, None, :, :]  # (N, i, j, D)
-    spread = np.einsum("nij,nijd,nije->njde", w, dx, dx)
-    p0 = np.einsum("nij,nide->njde", w, p) + spread  # P0_j = sum_i mu_{i|j} (P_i + dx dx^T)
+    w_t = np.swapaxes(w, 1, 2)  # (N, j, i)
+    x0 = w_t @ x  # x0_j = sum_i mu_{i|j} x_i
+    dx = x[:, None, :, :] - x0[:, :, None, :]  # (N, j, i, D)
+    # P0_j = sum_i mu_{i|j} (P_i + dx dx^T), as batched matrix products (BLAS, not einsum).
+    p0 = (w_t @ p.reshape(n, m, d * d)).reshape(n, m, d, d)
+    p0 += np.swapaxes(dx * w_t[..., None], 2, 3) @ dx
     return x0, p0, c
 
 
 def combine(x: FloatArray, p: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Moment-matched single Gaussian of the bank: x (N,D), P (N,D,D)."""
-    x_hat = np.einsum("nm,nmd->nd", mu, x)
-    dx = x - x_hat[:, None, :]
-    p_hat = np.einsum("nm,nmde->nde", mu, p) + np.einsum("nm,nmd,nme->nde", mu, dx, dx)
+    n, m, d = x.shape
+    x_hat = (mu[:, None, :] @ x)[:, 0]
+    dx = x - x_hat[:, None, :]  # (N, M, D)
+    p_hat = (mu[:, None, :] @ p.reshape(n, m, d * d))[:, 0].reshape(n, d, d)
+    p_hat += np.swapaxes(dx * mu[..., None], 1, 2) @ dx
     return x_hat, p_hat
+
+
+def inverse_and_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Inverses and log-determinants of a stack of symmetric positive-definite matrices (...,Z,Z).
+
+    Up to 3x3 (every radar and position layout but one) by the adjugate formula, one array
+    pass; LAPACK's per-matrix loop costs more than the arithmetic for matrices this small."""
+    z = s.shape[-1]
+    if z == 1:
+        det = s[..., 0, 0]
+        return 1.0 / s, np.log(det)
+    if z == 2:
+        a, b, c, d = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
+        det = a * d - b * c
+        adj = np.stack([np.stack([d, -b], -1), np.stack([-c, a], -1)], -2)
+        return adj / det[..., None, None], np.log(det)
+    if z == 3:
+        m = s
+        c00 = m[..., 1, 1] * m[..., 2, 2] - m[..., 1, 2] * m[..., 2, 1]
+        c01 = m[..., 1, 2] * m[..., 2, 0] - m[..., 1, 0] * m[..., 2, 2]
+        c02 = m[..., 1, 0] * m[..., 2, 1] - m[..., 1, 1] * m[..., 2, 0]
+        det = m[..., 0, 0] * c00 + m[..., 0, 1] * c01 + m[..., 0, 2] * c02
+        adj = np.empty_like(m)
+        adj[..., 0, 0] = c00
+        adj[..., 1, 0] = c01
+        adj[..., 2, 0] = c02
+        adj[..., 0, 1] = m[..., 0, 2] * m[..., 2, 1] - m[..., 0, 1] * m[..., 2, 2]
+        adj[..., 1, 1] = m[..., 0, 0] * m[..., 2, 2] - m[..., 0, 2] * m[..., 2, 0]
+        adj[..., 2, 1] = m[..., 0, 1] * m[..., 2, 0] - m[..., 0, 0] * m[..., 2, 1]
+        adj[..., 0, 2] = m[..., 0, 1] * m[..., 1, 2] - m[..., 0, 2] * m[..., 1, 1]
+        adj[..., 1, 2] = m[..., 0, 2] * m[..., 1, 0] - m[..., 0, 0] * m[..., 1, 2]
+        adj[..., 2, 2] = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+        return adj / det[..., None, None], np.log(det)
+    _, logdet = np.linalg.slogdet(s)
+    return np.linalg.inv(s), logdet
 
 
 def kalman_update(
@@ -48,13 +88,12 @@ def kalman_update(
     ht = np.swapaxes(h, -1, -2)
     s = h @ p @ ht + r  # S = H P H^T + R
     s = 0.5 * (s + np.swapaxes(s, -1, -2))
-    s_inv = np.linalg.inv(s)
+    s_inv, logdet = inverse_and_logdet(s)
     k = p @ ht @ s_inv  # K = P H^T S^-1
     x_new = x + np.einsum("...dz,...z->...d", k, innovation)
     i_kh = np.eye(x.shape[-1]) - k @ h
     p_new = i_kh @ p @ np.swapaxes(i_kh, -1, -2) + k @ r @ np.swapaxes(k, -1, -2)  # Joseph form
     d2 = np.einsum("...z,...zy,...y->...", innovation, s_inv, innovation)
-    _, logdet = np.linalg.slogdet(s)
     z_dim = innovation.shape[-1]
     log_likelihood = -0.5 * (d2 + logdet + z_dim * np.log(2 * np.pi))
     return x_new, p_new, log_likelihood

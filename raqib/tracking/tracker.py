@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
+from scipy.special import chdtri
 
 from raqib.geo import FloatArray, enu_to_geodetic
 from raqib.model import TARGET_CLASSES, Detection, Sensor, Site, Track
 from raqib.tracking import imm, jpda
-from raqib.tracking.association import Pairs, assign_gnn, bearing_candidates, candidate_pairs, gate
+from raqib.tracking.association import (
+    Pairs,
+    assign_gnn,
+    assign_mutual_best,
+    bearing_candidates,
+    candidate_pairs,
+    gate,
+)
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 from raqib.tracking.motion import BALLISTIC, N_MODELS, MotionConfig, mode_transition, predict_bank
 from raqib.tracking.scan import SensorGeometry, build_batches
@@ -53,6 +61,7 @@ class TrackerConfig:
     ballistic_output_p: float = 0.3  # report the ballistic model's own state above this probability
     spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
+    jpda: jpda.JpdaConfig = field(default_factory=jpda.JpdaConfig)
 
 
 @dataclass
@@ -95,8 +104,16 @@ class Tracker:
         for (scan_time, sensor_id), dets in sorted(scans.items(), key=lambda item: item[0]):
             self.process_scan(scan_time, sensor_id, dets)
         self._delete_stale(max(time_s, self.clock_s))
-        self._merge_duplicates(max(time_s, self.clock_s))
-        return self.confirmed_tracks(time_s)
+        # One prediction of the confirmed tracks serves both the duplicate check and the output.
+        rows = np.flatnonzero(self.store.confirmed)
+        predicted = self.predicted_state(rows, time_s, per_model=True)
+        drop = self._merge_duplicates(rows, predicted[0], predicted[1])
+        if drop.any():
+            self.store.keep(~drop)
+            kept = ~drop[rows]
+            predicted = tuple(a[kept] for a in predicted)
+            rows = np.flatnonzero(self.store.confirmed)
+        return self._tracks(rows, time_s, *predicted)
 
     def process_scan(self, time_s: float, sensor_id: str, detections: Sequence[Detection]) -> None:
         geometry = self.sensors.get(sensor_id)
@@ -132,11 +149,23 @@ class Tracker:
         self._confirm_and_delete()
 
     def confirmed_tracks(self, time_s: float) -> list[Track]:
+        """The confirmed tracks, predicted to ``time_s``."""
+        rows = np.flatnonzero(self.store.confirmed)
+        return self._tracks(rows, time_s, *self.predicted_state(rows, time_s, per_model=True))
+
+    def _tracks(
+        self,
+        rows: np.ndarray,
+        time_s: float,
+        x_hat: FloatArray,
+        p_hat: FloatArray,
+        mu: FloatArray,
+        x_models: FloatArray,
+        p_models: FloatArray,
+    ) -> list[Track]:
         store = self.store
-        rows = np.flatnonzero(store.confirmed)
         if len(rows) == 0:
             return []
-        x_hat, p_hat, mu, x_models, p_models = self.predicted_state(rows, time_s, per_model=True)
         lat, lon, alt = enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2], self.site)
         lat, lon, alt = np.atleast_1d(lat), np.atleast_1d(lon), np.atleast_1d(alt)
         sensor_names = list(self.sensor_column)
@@ -145,20 +174,25 @@ class Tracker:
             rcs = store.rcs_sum_dbsm[rows] / store.rcs_count[rows]
         covariances = p_hat.reshape(len(rows), 36).tolist()
         ballistic = mu[:, BALLISTIC] >= self.config.ballistic_output_p
-        ballistic_x = x_models[:, BALLISTIC].tolist()
-        ballistic_p = p_models[:, BALLISTIC].reshape(len(rows), 36).tolist()
+        ballistic_x = {k: tuple(x_models[k, BALLISTIC].tolist()) for k in np.flatnonzero(ballistic)}
+        ballistic_p = {k: tuple(p_models[k, BALLISTIC].ravel().tolist()) for k in np.flatnonzero(ballistic)}
+        has_votes = store.class_votes[rows].sum(axis=1) > 0
+        # Tracks share few combinations of sources: name each combination once.
+        source_keys = np.packbits(recent, axis=1)
+        source_names: dict[bytes, tuple[str, ...]] = {}
         x_list = x_hat.tolist()
+        lat_list, lon_list, alt_list = lat.tolist(), lon.tolist(), alt.tolist()
+        ballistic_mu = mu[:, BALLISTIC].tolist()
         tracks = []
-        for k, row in enumerate(rows):
-            votes = store.class_votes[row]
+        for k, row in enumerate(rows.tolist()):
             x = x_list[k]
             tracks.append(
                 Track(
                     time_s=float(time_s),
                     track_id=int(store.track_id[row]),
-                    lat_deg=float(lat[k]),
-                    lon_deg=float(lon[k]),
-                    alt_m=float(alt[k]),
+                    lat_deg=lat_list[k],
+                    lon_deg=lon_list[k],
+                    alt_m=alt_list[k],
                     east_m=x[0],
                     north_m=x[1],
                     up_m=x[2],
@@ -166,18 +200,20 @@ class Tracker:
                     vel_n_ms=x[4],
                     vel_u_ms=x[5],
                     cov_enu=tuple(covariances[k]),
-                    sources=tuple(sensor_names[j] for j in np.flatnonzero(recent[k])),
+                    sources=self._source_names(
+                        source_keys[k].tobytes(), recent[k], sensor_names, source_names
+                    ),
                     identity=store.identity[row],
                     callsign=store.callsign[row],
                     spoofing_suspected=bool(store.spoofing_suspected[row]),
                     first_detection_time_s=float(store.first_time_s[row]),
                     hits=int(store.hits[row]),
-                    ballistic_p=float(mu[k, BALLISTIC]),
+                    ballistic_p=ballistic_mu[k],
                     rcs_dbsm=None if np.isnan(rcs[k]) else float(rcs[k]),
-                    reported_class=self._vote_dict(votes),
+                    reported_class=self._vote_dict(store.class_votes[row]) if has_votes[k] else {},
                     identity_kind=store.identity_kind[row],
-                    ballistic_state=tuple(ballistic_x[k]) if ballistic[k] else (),
-                    ballistic_cov=tuple(ballistic_p[k]) if ballistic[k] else (),
+                    ballistic_state=ballistic_x.get(k, ()),
+                    ballistic_cov=ballistic_p.get(k, ()),
                 )
             )
         return tracks
@@ -198,6 +234,14 @@ class Tracker:
         return x_hat, p_hat, c
 
     # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _source_names(
+        key: bytes, recent: np.ndarray, names: list[str], cache: dict[bytes, tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        if key not in cache:
+            cache[key] = tuple(names[j] for j in np.flatnonzero(recent))
+        return cache[key]
 
     @staticmethod
     def _vote_dict(votes: FloatArray) -> dict[str, float]:
@@ -231,8 +275,11 @@ class Tracker:
         else:
             det_pos = batch.approx_position_enu()
             det_sigma = float(batch.approx_position_sigma_m().max())
-            pos_var = np.einsum("nii->n", p_hat[eligible, :3, :3])
-            radius = np.minimum(4.0 * np.sqrt(pos_var + det_sigma**2), self.config.max_gate_radius_m)
+            # The gate's reach along the track's widest axis: the chi-square gate of a 3-D
+            # position, about 4.2 sigma at 99.95 %.
+            widest_var = np.linalg.eigvalsh(p_hat[eligible, :3, :3])[:, -1]
+            reach = np.sqrt(chdtri(3, 1.0 - self.config.gate_probability))
+            radius = np.minimum(reach * np.sqrt(widest_var + det_sigma**2), self.config.max_gate_radius_m)
             t_local, d = candidate_pairs(x_hat[eligible, :3], radius, det_pos)
         pairs = gate(x_hat, p_hat, batch, eligible[t_local], d, self.config.gate_probability)
         pairs, cost = self._identity_rules(pairs, batch, detections)
@@ -246,8 +293,7 @@ class Tracker:
             pairs, cost, soft_used = self._jpda(
                 batch, detections, geometry, time_s, pairs, cost, x_pred, p_pred, c, updated
             )
-        # The gate alone decides what may pair (classic GNN); the score then judges the track.
-        tracks, dets = assign_gnn(len(store), len(batch.z), pairs, cost, miss_cost=1e6)
+        tracks, dets = self._assign(pairs, cost, len(batch.z))
         if len(tracks) == 0:
             return np.union1d(dets, soft_used)
         # A bearing that fits several tracks cannot say which of them its class hint belongs to.
@@ -255,6 +301,25 @@ class Tracker:
         self._update(batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter, ambiguity)
         updated[tracks] = True
         return np.union1d(dets, soft_used)
+
+    def _assign(self, pairs: Pairs, cost: FloatArray, n_dets: int) -> tuple[np.ndarray, np.ndarray]:
+        """Confirmed tracks first, by GNN within clusters (the gate alone decides what may pair;
+        the score then judges the track); tentative tracks then share what is left, by mutual
+        best choice."""
+        store = self.store
+        firm = store.confirmed[pairs.track]
+        confirmed_pairs = Pairs(
+            pairs.track[firm], pairs.detection[firm], pairs.mahalanobis2[firm], pairs.log_likelihood[firm]
+        )
+        tracks, dets = assign_gnn(len(store), n_dets, confirmed_pairs, cost[firm], miss_cost=1e6)
+        rest = ~firm & ~np.isin(pairs.detection, dets)
+        if not rest.any():
+            return tracks, dets
+        tentative_pairs = Pairs(
+            pairs.track[rest], pairs.detection[rest], pairs.mahalanobis2[rest], pairs.log_likelihood[rest]
+        )
+        more_tracks, more_dets = assign_mutual_best(tentative_pairs, cost[rest])
+        return np.concatenate([tracks, more_tracks]), np.concatenate([dets, more_dets])
 
     def _jpda(
         self,
@@ -275,7 +340,7 @@ class Tracker:
         column = self.sensor_column[geometry.sensor.sensor_id]
         log_ratio = np.log(geometry.pd) - cost  # cost is -ln(likelihood ratio), identity bonus included
         done = jpda.update_dense_clusters(
-            self.store, batch, geometry, time_s, column, pairs, log_ratio, x_pred, p_pred, c
+            self.store, batch, geometry, time_s, column, pairs, log_ratio, x_pred, p_pred, c, self.config.jpda
         )
         ambiguity = np.bincount(pairs.detection, minlength=len(batch.z))
         self._absorb_attributes(
@@ -466,31 +531,30 @@ class Tracker:
         if stale.any():
             store.keep(~stale)
 
-    def _merge_duplicates(self, time_s: float) -> None:
+    def _merge_duplicates(self, rows: np.ndarray, x_hat: FloatArray, p_hat: FloatArray) -> np.ndarray:
         """Two confirmed tracks on one object (two sensors whose reports did not associate, say):
-        keep the older one and give it the other's identity and evidence. Tracks are compared
-        at one time, their positions by Mahalanobis distance, their velocities directly."""
+        the older one takes the other's identity and evidence, and the other is to be dropped.
+        ``rows`` are the confirmed tracks, ``x_hat``/``p_hat`` their states at one time; positions
+        are compared by Mahalanobis distance, velocities directly. Returns a drop mask over the store."""
         store = self.store
-        rows = np.flatnonzero(store.confirmed)
+        drop = np.zeros(len(store), bool)
         if len(rows) < 2:
-            return
-        x_hat, p_hat, _ = self.predicted_state(rows, time_s)
+            return drop
         sigma = np.sqrt(np.einsum("nii->n", p_hat[:, :3, :3]) / 3.0)
         reach = 4.0 * float(sigma.max()) + self.config.merge_distance_m
         pairs = cKDTree(x_hat[:, :3]).query_pairs(reach, output_type="ndarray")
         if len(pairs) == 0:
-            return
+            return drop
         i, j = pairs[:, 0], pairs[:, 1]
         dp = x_hat[i, :3] - x_hat[j, :3]
         s = p_hat[i, :3, :3] + p_hat[j, :3, :3]
-        d2 = np.einsum("ki,kij,kj->k", dp, np.linalg.inv(s), dp)
+        d2 = np.einsum("ki,kij,kj->k", dp, imm.inverse_and_logdet(s)[0], dp)
         near = (d2 < 11.34) | (np.linalg.norm(dp, axis=1) < self.config.merge_distance_m)
         alike = np.linalg.norm(x_hat[i, 3:] - x_hat[j, 3:], axis=1) < self.config.merge_speed_diff_ms
         a, b = rows[i], rows[j]
         id_a, id_b = store.identity[a], store.identity[b]
         compatible = (id_a == None) | (id_b == None) | (id_a == id_b)  # noqa: E711
         close = near & alike & compatible
-        drop = np.zeros(len(store), bool)
         for keep_row, lose_row in zip(a[close], b[close], strict=True):
             if drop[keep_row] or drop[lose_row]:
                 continue
@@ -509,5 +573,4 @@ class Tracker:
             store.rcs_count[keep_row] += store.rcs_count[lose_row]
             store.period_s[keep_row] = min(store.period_s[keep_row], store.period_s[lose_row])
             drop[lose_row] = True
-        if drop.any():
-            store.keep(~drop)
+        return drop

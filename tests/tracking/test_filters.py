@@ -81,3 +81,13 @@ def test_imm_mixing_preserves_the_combined_mean() -> None:
     combined_before, _ = imm.combine(x, p, mu)
     combined_after, _ = imm.combine(x0, p, c)
     assert np.allclose(combined_before, combined_after)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 6])
+def test_small_matrix_inverse_and_log_determinant_match_lapack(size: int) -> None:
+    rng = np.random.default_rng(size)
+    a = rng.normal(size=(40, size, size))
+    s = a @ np.swapaxes(a, 1, 2) + np.eye(size)
+    inverse, logdet = imm.inverse_and_logdet(s)
+    assert np.allclose(inverse, np.linalg.inv(s))
+    assert np.allclose(logdet, np.linalg.slogdet(s)[1])
