@@ -49,8 +49,7 @@ def inverse_and_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
     pass; LAPACK's per-matrix loop costs more than the arithmetic for matrices this small."""
     z = s.shape[-1]
     if z == 1:
-        det = s[..., 0, 0]
-        return 1.0 / s, np.log(det)
+        return np.asarray(1.0 / s), np.asarray(np.log(s[..., 0, 0]))
     if z == 2:
         a, b, c, d = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
         det = a * d - b * c
@@ -74,7 +73,7 @@ def inverse_and_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
         adj[..., 2, 2] = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
         return adj / det[..., None, None], np.log(det)
     _, logdet = np.linalg.slogdet(s)
-    return np.linalg.inv(s), logdet
+    return np.asarray(np.linalg.inv(s)), np.asarray(logdet)
 
 
 def kalman_update(

@@ -12,13 +12,27 @@ Event weight: the product, over the tracks the event gives a detection, of the p
 likelihood ratio  pd N(nu; 0, S) / clutter density  (the tracker's identity bonus included),
 and over the tracks it gives none, of  1 - pd.
 
-Marginals are exact: the events are enumerated, not approximated. The enumeration runs over
+Which tracks: confirmed ones only. A tentative track's velocity is still unknown and its gate
+wide; JPDA would pull two young tracks on neighbouring targets onto their midpoint. Tentative
+tracks then compete, by GNN, for the detections the confirmed ones did not explain, and a
+detection whose probability of belonging to some confirmed track is below
+``explained_probability`` (0.5) is free to start a new track.
+
+Marginals are exact for small clusters: the events are enumerated. The enumeration runs over
 all small clusters of a scan at once, as arrays of partial events; its only Python loop is
 over the enumeration depth (the k-th track of every cluster), at most ``max_tracks`` times.
-A cluster above the limits (``JpdaConfig``) is left to GNN by the caller: an approximation
-such as Fitzgerald's "cheap JPDA" would keep JPDA there, but its heuristic weights are not
-probabilities of anything, and clusters that large are rare outside a swarm, where GNN's
-Hungarian solution is the well-understood fallback.
+Above the limits (``JpdaConfig``) a cluster goes to GNN by default, or, with
+``large_clusters="lbp"``, gets approximate marginals by loopy belief propagation (Williams and
+Lau 2014; linear in the pairs, exact on clusters without cycles). Fitzgerald's "cheap JPDA"
+was not used: its weights are a heuristic, not probabilities of anything. GNN is the default
+because, on the benchmark swarm, soft updates of 20-track clusters drew neighbouring tracks
+together until the tracker's duplicate-merge rule joined them (more missed targets).
+
+By default the variant is JPDA* (Blom and Bloem 2000, ``best_permutation_only``): of the events
+that give the same tracks the same detections, only the likeliest permutation is kept. Plain
+JPDA averages two tracks over both ways of pairing them with two detections, pulls them
+together, and measured worse than GNN on crossing targets; JPDA* keeps the soft weighing of
+detection against miss and clutter without that coalescence.
 
 The update moment-matches the Gaussian mixture of the hypotheses, per IMM model:
     x = beta_0 x_pred + sum_j beta_j x_j,
@@ -55,9 +69,9 @@ class JpdaConfig:
     max_tracks: int = 6
     max_detections: int = 8
     max_events: int = 20_000  # bound on the joint events: prod over tracks of (1 + detections gated)
-    large_clusters: str = "lbp"  # above the limits: "lbp" (approximate marginals) or "gnn"
+    large_clusters: str = "gnn"  # above the limits: "gnn", or "lbp" (approximate marginals)
     lbp_iterations: int = 100
-    best_permutation_only: bool = False  # JPDA*: against track coalescence
+    best_permutation_only: bool = True  # JPDA*, against track coalescence; False: plain JPDA
     explained_probability: float = 0.5  # a detection this likely to belong to a track seeds no new one
 
 
@@ -98,17 +112,21 @@ def dense_pairs(
 ) -> tuple[BoolArray, BoolArray, IntArray]:
     """The pairs of clusters with several tracks and several detections: those within the
     limits of exact enumeration, those above; and every pair's cluster label."""
+    no = np.zeros(len(pairs.track), bool)
+    # A cluster of several tracks and detections has a track with two pairs and a detection with two.
+    if len(pairs.track) < 4 or np.bincount(pairs.track).max() < 2 or np.bincount(pairs.detection).max() < 2:
+        return no, no.copy(), np.zeros(len(pairs.track), int)
     labels, tracks_in, dets_in = cluster_sizes(n_tracks, n_dets, pairs.track, pairs.detection)
-    if len(labels) == 0:
-        return np.zeros(0, bool), np.zeros(0, bool), labels
     dense = (tracks_in > 1) & (dets_in > 1)
     candidate = dense & (tracks_in <= limits.max_tracks) & (dets_in <= min(limits.max_detections, 62))
     # Bound each cluster's event count by prod(1 + gated detections) over its tracks.
     gated = np.bincount(pairs.track, minlength=n_tracks)
-    tracks_of_cluster = np.unique(np.c_[labels, pairs.track], axis=0)
+    track_of_cluster = np.unique(pairs.track)  # a track belongs to one cluster only
+    label_of_track = np.zeros(n_tracks, int)
+    label_of_track[pairs.track] = labels
     log_bound = np.bincount(
-        tracks_of_cluster[:, 0],
-        weights=np.log1p(gated[tracks_of_cluster[:, 1]]),
+        label_of_track[track_of_cluster],
+        weights=np.log1p(gated[track_of_cluster]),
         minlength=int(labels.max()) + 1,
     )
     candidate &= log_bound[labels] <= np.log(limits.max_events)
@@ -175,13 +193,10 @@ def marginals(
             ]
         )
     if best_permutation_only and len(event_cluster) > n_clusters:
-        detected_tracks = ((event_choice >= 0).astype(np.int64) << np.arange(depth, dtype=np.int64)).sum(
-            axis=1
-        )
-        group = np.unique(np.c_[event_cluster, detected_tracks, event_used], axis=0, return_inverse=True)[1]
-        group = group.ravel()
-        order_in = np.lexsort((-event_log_w, group))
-        best = order_in[np.r_[True, group[order_in][1:] != group[order_in][:-1]]]
+        detected = ((event_choice >= 0) << np.arange(depth, dtype=np.int64)).sum(axis=1)
+        order_in = np.lexsort((-event_log_w, event_used, detected, event_cluster))
+        key = np.c_[event_cluster, detected, event_used][order_in]
+        best = order_in[np.r_[True, np.any(key[1:] != key[:-1], axis=1)]]
         event_cluster, event_log_w, event_choice = event_cluster[best], event_log_w[best], event_choice[best]
     peak = np.full(n_clusters, -np.inf)
     np.maximum.at(peak, event_cluster, event_log_w)

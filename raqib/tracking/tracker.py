@@ -174,8 +174,9 @@ class Tracker:
             rcs = store.rcs_sum_dbsm[rows] / store.rcs_count[rows]
         covariances = p_hat.reshape(len(rows), 36).tolist()
         ballistic = mu[:, BALLISTIC] >= self.config.ballistic_output_p
-        ballistic_x = {k: tuple(x_models[k, BALLISTIC].tolist()) for k in np.flatnonzero(ballistic)}
-        ballistic_p = {k: tuple(p_models[k, BALLISTIC].ravel().tolist()) for k in np.flatnonzero(ballistic)}
+        ballistic_rows = np.flatnonzero(ballistic).tolist()
+        ballistic_x = {k: tuple(x_models[k, BALLISTIC].tolist()) for k in ballistic_rows}
+        ballistic_p = {k: tuple(p_models[k, BALLISTIC].ravel().tolist()) for k in ballistic_rows}
         has_votes = store.class_votes[rows].sum(axis=1) > 0
         # Tracks share few combinations of sources: name each combination once.
         source_keys = np.packbits(recent, axis=1)
@@ -266,7 +267,6 @@ class Tracker:
         """Associate one batch with the tracks not yet updated in this scan; update them.
 
         Returns the batch-local indices of the detections used."""
-        store = self.store
         eligible = np.flatnonzero(~updated)
         if len(eligible) == 0:
             return np.zeros(0, int)
