@@ -34,7 +34,8 @@ Definitions:
   the radar's scan period (the shortest radar period; else the shortest sensor period).
 * **Time available** for a threat event: from the target's first detection to the event,
   less the time to confirm a track (``confirm_scans`` scan periods); the lead time's share
-  of it is ``lead / available`` (events with some time available only). For a target with
+  of it is ``lead / available``, at most 1 (events with some time available only; a warning
+  can come before the time counted here, e.g. on a track's first output). For a target with
   an authorisation (not hostile) the time starts no earlier than the last time it flew within
   its permission before the event: until then it was no threat to warn of.
 """
@@ -105,7 +106,7 @@ class EventResult:
     @property
     def lead_share(self) -> float:
         available = self.time_available_s
-        return self.lead_time_s / available if available > 0 else math.nan
+        return min(self.lead_time_s / available, 1.0) if available > 0 else math.nan
 
 
 @dataclass(frozen=True, slots=True)

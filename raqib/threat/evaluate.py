@@ -95,7 +95,8 @@ class ThreatEvaluator:
             and self._hostile_probability(t) >= cfg.hostile_probability
             and (
                 t.target_class == "rocket"
-                or t.time_s - (t.first_detection_time_s or t.time_s) >= cfg.min_age_s
+                or t.time_s - (t.time_s if t.first_detection_time_s is None else t.first_detection_time_s)
+                >= cfg.min_age_s
             )
         ]
         if not candidates or not self.zones:

@@ -305,6 +305,9 @@ def test_lead_time_and_its_share_of_the_time_available() -> None:
     (alert,) = evaluation.alerts
     assert not alert.false and not alert.over_warned
     assert alert.tracks[0].cause == THIS_ZONE
+    # Warned at 0 s: 60 s of lead for 57 s available is a share of 1, not more.
+    early = evaluate_warnings(_inputs(DRONE, log, [_alert(1, "z", (1,), 0.0)], [DRONE_INFO]))
+    assert early.events[0].lead_time_s == 60.0 and early.events[0].lead_share == 1.0
 
 
 def test_an_authorised_drone_is_a_threat_once_it_leaves_its_permission() -> None:
