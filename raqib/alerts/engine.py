@@ -4,7 +4,9 @@ Protected zones and warning areas are warned ahead, from the predicted entry; re
 airspace is alerted on intrusion. One alert per zone and threat event: a track that
 threatens a zone joins the zone's open alert of the same kind (a salvo or a swarm is one
 warning with its count), otherwise it raises a new one. A (track, zone) pair must be at
-risk on ``raise_after_steps`` consecutive evaluations before it counts (debounce), and an
+risk on ``raise_after_steps`` consecutive evaluations spanning at least ``raise_after_s``
+before it counts (debounce: a drone turning a corner near a zone points at it for a moment),
+and an
 alert clears only when none of its tracks has been at risk for ``clear_after_s``
 (hysteresis). Every change is audited with its numbers.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from raqib.model import Alert, AlertState, AuditEntry, Threat
 
 
@@ -22,6 +26,8 @@ class AlertConfig:
     raise_probability: float = 0.4  # P(entry within the warning horizon)
     warn_horizon_s: float = 240.0
     raise_after_steps: int = 2
+    raise_after_s: float = 4.0
+    risk_gap_s: float = 2.0  # a risk that lapses for no longer than this has not ended
     clear_after_s: float = 15.0
     hold_probability: float = 0.2  # once alerted, a track stays at risk above this (hysteresis)
     # A round's 95 % impact ellipse must touch the zone, and this share of its impact
@@ -58,6 +64,8 @@ class AlertEngine:
         self.open: dict[int, OpenAlert] = {}
         self.closed: list[OpenAlert] = []
         self._streak: dict[tuple[int, str], int] = {}
+        self._since: dict[tuple[int, str], float] = {}  # when each pair's current risk began
+        self._last_risky: dict[tuple[int, str], float] = {}
         self._suppressed: set[tuple[int, str]] = set()  # cleared by hand while still at risk
 
     @property
@@ -93,14 +101,26 @@ class AlertEngine:
             if self._at_risk(threat, key in in_alert):
                 risky[key] = threat
         self._streak = {key: self._streak.get(key, 0) + 1 for key in risky}
+        # A risk that drops out for a moment (P(entry) hovering at the threshold) keeps its start.
+        for key in risky:
+            if time_s - self._last_risky.get(key, -np.inf) > self.config.risk_gap_s:
+                self._since[key] = time_s
+            self._last_risky[key] = time_s
         self._suppressed &= set(risky)
         for key, threat in sorted(risky.items(), key=lambda kv: -kv[1].score):
             aid = in_alert.get(key)
             if aid is not None:
                 self._refresh(self.open[aid], threat, time_s, changed)
                 continue
-            needed = 1 if threat.impact_ellipse_m is not None else self.config.raise_after_steps
-            if key in self._suppressed or self._streak[key] < needed:
+            if key in self._suppressed:
+                continue
+            ballistic = threat.impact_ellipse_m is not None  # rounds fly for seconds: at once
+            steady = (
+                self._streak[key] >= self.config.raise_after_steps
+                and time_s - self._since[key] >= self.config.raise_after_s
+            )
+
+            if not (ballistic or threat.inside or steady):
                 continue
             self._join_or_raise(threat, time_s, changed, audit)
             in_alert[key] = next(

@@ -1,7 +1,9 @@
 """Zone entry prediction for tracks in powered flight, using their covariance.
 
 Each track's position and velocity are sampled from its Gaussian (fixed quasi-random draws,
-so results are repeatable) and flown straight ahead over the horizon; the share of samples
+so results are repeatable) and flown over the horizon, straight ahead or on the track's own
+steady turn where it shows one (raqib.threat.turning: a drone circling near a zone is not
+taken for one running at it); the share of samples
 that enter the zone is the probability of entry, the median entry time of those that do is
 the time to entry. The mean path gives the closest approach. One array pass over
 tracks x samples x time steps.
@@ -44,8 +46,22 @@ class EntryPredictor:
         self._draws = rng.standard_normal((self.config.samples, 6))
         self._times = np.arange(0.0, self.config.horizon_s + 1e-9, self.config.step_s)
 
-    def predict(self, state: FloatArray, cov: FloatArray, zone: ZoneGeometry) -> EntryPrediction:
-        """Tracks' ENU states (N,6) and covariances (N,6,6) against one zone."""
+    def _turning(self, samples: FloatArray, omega: FloatArray) -> FloatArray:
+        """Positions (K,S,T,3) of samples (K,S,6) in coordinated turns at omega (K,) rad/s."""
+        wt = omega[:, None, None] * self._times[None, None, :]
+        along = np.sin(wt) / omega[:, None, None]
+        across = (1.0 - np.cos(wt)) / omega[:, None, None]
+        ve, vn = samples[..., 3:4], samples[..., 4:5]
+        east = samples[..., 0:1] + along * ve - across * vn
+        north = samples[..., 1:2] + across * ve + along * vn
+        up = samples[..., 2:3] + samples[..., 5:6] * self._times[None, None, :]
+        return np.stack([east, north, up], axis=-1)
+
+    def predict(
+        self, state: FloatArray, cov: FloatArray, zone: ZoneGeometry, turn_rate_rad_s: FloatArray | None = None
+    ) -> EntryPrediction:
+        """Tracks' ENU states (N,6) and covariances (N,6,6) against one zone; a track with a
+        turn rate (N,) rad/s, counter-clockwise, flies that coordinated turn."""
         n = len(state)
         if n == 0:
             empty = np.zeros(0)
@@ -55,6 +71,9 @@ class EntryPredictor:
         samples[:, 0] = state  # the first sample is the mean path itself
         times = self._times
         path = samples[:, :, None, :3] + samples[:, :, None, 3:] * times[None, None, :, None]  # (N,S,T,3)
+        if turn_rate_rad_s is not None and np.any(turn_rate_rad_s != 0):
+            turning = np.flatnonzero(turn_rate_rad_s)
+            path[turning] = self._turning(samples[turning], turn_rate_rad_s[turning])
         # Aircraft in powered flight level off rather than fly into the ground.
         np.maximum(path[..., 2], self.config.ground_clearance_m, out=path[..., 2])
         inside = zone.contains(path.reshape(-1, 3)).reshape(n, len(self._draws), len(times))

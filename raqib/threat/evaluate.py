@@ -18,6 +18,7 @@ from raqib.geo import distance_to_polygon_m, enu_to_geodetic, points_in_polygon
 from raqib.model import Authorisation, Site, Threat, Track, Zone
 from raqib.threat.ballistic import DragEstimator, ImpactConfig, ellipse_touches_polygon, predict_impact
 from raqib.threat.entry import EntryConfig, EntryPredictor
+from raqib.threat.turning import TurnEstimator
 from raqib.threat.zones import ZoneGeometry, zone_geometries
 
 HOSTILE_CLASSES = frozenset({"drone", "rocket", "unknown"})
@@ -68,6 +69,7 @@ class ThreatEvaluator:
         self.entry = EntryPredictor(self.config.entry)
         self.permits = {a.identity: a for a in authorisations}
         self.drag = DragEstimator(self.config.impact)
+        self.turns = TurnEstimator()
         self.set_zones(zones)
 
     def set_zones(self, zones: Sequence[Zone]) -> None:
@@ -114,6 +116,7 @@ class ThreatEvaluator:
             t for t in candidates if t.track_id not in ballistic_ids and t.class_probs.get("rocket", 0) < 0.3
         ]
         self.drag.forget({t.track_id for t in ballistic})
+        self.turns.forget({t.track_id for t in powered})
         threats = self._powered_threats(powered, time_s) + self._ballistic_threats(ballistic, time_s)
         return sorted(threats, key=lambda th: -th.score)
 
@@ -129,6 +132,7 @@ class ThreatEvaluator:
         cov = np.array(
             [np.reshape(t.cov_enu, (6, 6)) if len(t.cov_enu) == 36 else np.eye(6) * 100.0 for t in tracks]
         )
+        turn_rate = self.turns.update(tracks, time_s)
         speed = np.linalg.norm(state[:, 3:], axis=1)
         pos_sigma = np.sqrt(np.maximum(cov[:, 0, 0] + cov[:, 1, 1], 0))
         horizon = self.config.entry.horizon_s
@@ -138,7 +142,7 @@ class ThreatEvaluator:
             reachable = np.flatnonzero(gap <= speed * horizon + 3 * pos_sigma + self.config.reach_margin_m)
             if len(reachable) == 0:
                 continue
-            pred = self.entry.predict(state[reachable], cov[reachable], zone)
+            pred = self.entry.predict(state[reachable], cov[reachable], zone, turn_rate[reachable])
             for k, i in enumerate(reachable.tolist()):
                 track = tracks[i]
                 probability = float(pred.probability[k])

@@ -7,6 +7,8 @@ import pytest
 from raqib.alerts.engine import AlertConfig, AlertEngine
 from raqib.model import Threat
 
+QUICK = AlertConfig(raise_after_s=1.0)  # two evaluations a second apart raise
+
 
 def threat(
     track: int,
@@ -31,7 +33,7 @@ def threat(
 
 
 def test_raised_after_two_consecutive_evaluations_not_one() -> None:
-    engine = AlertEngine()
+    engine = AlertEngine(QUICK)
     changes, _ = engine.update([threat(1)], 0.0)
     assert changes == []
     changes, audit = engine.update([threat(1)], 1.0)
@@ -40,7 +42,7 @@ def test_raised_after_two_consecutive_evaluations_not_one() -> None:
 
 
 def test_a_single_blip_raises_nothing() -> None:
-    engine = AlertEngine()
+    engine = AlertEngine(QUICK)
     engine.update([threat(1)], 0.0)
     engine.update([], 1.0)
     changes, _ = engine.update([threat(1)], 2.0)
@@ -48,7 +50,7 @@ def test_a_single_blip_raises_nothing() -> None:
 
 
 def test_a_swarm_is_one_alert_with_its_count_and_other_zones_get_their_own() -> None:
-    engine = AlertEngine()
+    engine = AlertEngine(QUICK)
     for t in (0.0, 1.0):
         engine.update([threat(1), threat(2), threat(3), threat(9, zone="terminal")], t)
     open_alerts = [a for a in engine.alerts if a.state != "cleared"]
@@ -58,14 +60,14 @@ def test_a_swarm_is_one_alert_with_its_count_and_other_zones_get_their_own() -> 
 
 
 def test_low_probability_or_far_future_does_not_raise() -> None:
-    engine = AlertEngine(AlertConfig(warn_horizon_s=120))
+    engine = AlertEngine(AlertConfig(warn_horizon_s=120, raise_after_s=1.0))
     for t in range(5):
         engine.update([threat(1, p=0.3), threat(2, tte=500.0)], float(t))
     assert engine.alerts == []
 
 
 def test_cleared_after_the_threat_is_gone_for_the_hold_time_with_an_all_clear() -> None:
-    engine = AlertEngine(AlertConfig(clear_after_s=10))
+    engine = AlertEngine(AlertConfig(clear_after_s=10, raise_after_s=1.0))
     engine.update([threat(1)], 0.0)
     engine.update([threat(1)], 1.0)
     changes, _ = engine.update([], 5.0)
@@ -76,7 +78,7 @@ def test_cleared_after_the_threat_is_gone_for_the_hold_time_with_an_all_clear() 
 
 
 def test_hysteresis_keeps_an_alert_while_probability_dips_a_little() -> None:
-    engine = AlertEngine(AlertConfig(clear_after_s=3))
+    engine = AlertEngine(AlertConfig(clear_after_s=3, raise_after_s=1.0))
     engine.update([threat(1)], 0.0)
     engine.update([threat(1)], 1.0)
     for t in range(2, 10):
@@ -85,7 +87,7 @@ def test_hysteresis_keeps_an_alert_while_probability_dips_a_little() -> None:
 
 
 def test_operator_acknowledges_then_clears_and_it_is_audited_and_not_re_raised() -> None:
-    engine = AlertEngine()
+    engine = AlertEngine(QUICK)
     engine.update([threat(1)], 0.0)
     _, audit = engine.update([threat(1)], 1.0)
     alert_id = audit[0].alert_id
@@ -102,7 +104,26 @@ def test_operator_acknowledges_then_clears_and_it_is_audited_and_not_re_raised()
 
 
 def test_rounds_and_drones_against_one_zone_are_separate_events() -> None:
-    engine = AlertEngine()
+    engine = AlertEngine(QUICK)
     for t in (0.0, 1.0):
         engine.update([threat(1), threat(2, cls="rocket", tte=20.0)], t)
     assert len(engine.alerts) == 2
+
+
+def test_a_brief_risk_like_a_drone_turning_a_corner_raises_nothing_but_a_steady_one_does() -> None:
+    engine = AlertEngine(AlertConfig(raise_after_s=4.0))
+    for t in (0.0, 1.0, 2.0, 3.0):  # pointing at the zone for three seconds, then away
+        changes, _ = engine.update([threat(1)], t)
+        assert changes == []
+    engine.update([], 4.0)
+    raised = []
+    for t in (10.0, 11.0, 12.0, 13.0, 14.0):
+        changes, _ = engine.update([threat(1)], t)
+        raised += changes
+    assert [a.state for a in raised] == ["raised"] and raised[0].raised_time_s == 14.0
+
+
+def test_a_track_inside_the_zone_or_a_round_raises_at_once() -> None:
+    engine = AlertEngine(AlertConfig(raise_after_s=4.0, raise_after_steps=2))
+    changes, _ = engine.update([threat(1, inside=True, tte=0.0)], 0.0)
+    assert [a.state for a in changes] == ["raised"]
