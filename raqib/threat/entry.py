@@ -58,7 +58,11 @@ class EntryPredictor:
         return np.stack([east, north, up], axis=-1)
 
     def predict(
-        self, state: FloatArray, cov: FloatArray, zone: ZoneGeometry, turn_rate_rad_s: FloatArray | None = None
+        self,
+        state: FloatArray,
+        cov: FloatArray,
+        zone: ZoneGeometry,
+        turn_rate_rad_s: FloatArray | None = None,
     ) -> EntryPrediction:
         """Tracks' ENU states (N,6) and covariances (N,6,6) against one zone; a track with a
         turn rate (N,) rad/s, counter-clockwise, flies that coordinated turn."""

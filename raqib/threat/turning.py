@@ -20,8 +20,14 @@ from raqib.model import Track
 
 
 class TurnEstimator:
-    def __init__(self, window_s: float = 12.0, min_points: int = 6, min_speed_ms: float = 3.0,
-                 min_rate_deg_s: float = 1.5, significance: float = 3.0) -> None:
+    def __init__(
+        self,
+        window_s: float = 12.0,
+        min_points: int = 6,
+        min_speed_ms: float = 3.0,
+        min_rate_deg_s: float = 1.5,
+        significance: float = 3.0,
+    ) -> None:
         self.window_s = window_s
         self.min_points = min_points
         self.min_speed_ms = min_speed_ms
