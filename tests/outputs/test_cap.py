@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from raqib.model import AlertState, Threat, Zone
 from raqib.outputs.cap import CAP_NS, CapError, CapMessage, CapWriter, cap_time, read_cap, slug
 from raqib.outputs.config import CapSettings
 from tests.conftest import require_shared
+from tests.fuzz import run_fuzz_target
 from tests.outputs.helpers import SITE, ZONE_A, ZONE_B, make_alert, make_track, validate_cap
 
 EPOCH = dt.datetime(2026, 11, 25, 10, 15, 0, tzinfo=dt.UTC).timestamp()
@@ -281,18 +280,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     corpus.mkdir()
     (corpus / "alert").write_bytes(life_of_an_alert(writer())[0])
     (corpus / "doctype").write_bytes(b'<!DOCTYPE a [<!ENTITY x "y">]><alert>&x;</alert>')
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "fuzz" / "fuzz_cap.py"),
-            "-runs=2000",
-            "-seed=5",
-            f"-artifact_prefix={tmp_path}/",
-            str(corpus),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("cap", corpus, runs=2000, seed=5)

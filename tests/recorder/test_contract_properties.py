@@ -6,8 +6,6 @@ import contextlib
 import io
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import msgspec
@@ -22,6 +20,7 @@ from raqib.recorder.contract import (
     to_contract_dict,
     write_recording,
 )
+from tests.fuzz import run_fuzz_target
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -253,17 +252,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     ]
     for i, seed in enumerate(seeds):
         (corpus / f"seed{i}").write_text(seed)
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "fuzz" / "fuzz_contract.py"),
-            "-runs=3000",
-            "-seed=7",
-            str(corpus),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("contract", corpus, runs=3000, seed=7)

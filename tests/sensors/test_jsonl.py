@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -14,6 +12,7 @@ from raqib.model import Detection, Sensor
 from raqib.recorder.contract import encode_line
 from raqib.sensors.base import DECODERS, DecodeError, FramingError, UnsupportedError
 from raqib.sensors.jsonl import JsonlDecoder
+from tests.fuzz import run_fuzz_target
 
 REPO = Path(__file__).resolve().parents[2]
 SENSOR = Sensor(sensor_id="cam-1", kind="eo", lat_deg=51.5, lon_deg=-0.1, alt_m=20.0)
@@ -217,17 +216,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
         b"\x00\x01\x00" + detection_line(1.0) + detection_line(2.0, sensor="cam-2")
     )
     (corpus / "seed1").write_bytes(b"\x01" + b'{"type":"sensor","id":"x"}\n{"type":"detection"')
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "fuzz" / "fuzz_jsonl.py"),
-            "-runs=3000",
-            "-seed=11",
-            str(corpus),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("jsonl", corpus, runs=3000, seed=11)

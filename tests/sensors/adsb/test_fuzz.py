@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from raqib.sensors.adsb.beast import MODE_S_LONG, MODE_S_SHORT, encode_frame
+from tests.fuzz import run_fuzz_target
 from tests.sensors.adsb.frames import ALL_CALL, IDENT_KLM1023, POSITION_EVEN, POSITION_ODD, VELOCITY_GROUND
 
 REPO = Path(__file__).resolve().parents[3]
@@ -27,11 +26,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     # The first byte picks the decoder (0 Beast, 1 raw, 2 SBS), the second how many cuts.
     for i, seed in enumerate([b"\x00\x00" + beast, b"\x01\x00" + raw, b"\x02\x00" + sbs]):
         (corpus / f"seed{i}").write_bytes(seed)
-    result = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "fuzz" / "fuzz_adsb.py"), "-runs=2000", "-seed=5", str(corpus)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("adsb", corpus, runs=2000, seed=5)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.fuzz import run_fuzz_target
 from tests.sensors.asterix.builders import (
     CAT021,
     CAT034,
@@ -38,17 +37,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     # second how many datagrams the rest is cut into.
     for i, seed in enumerate(seeds):
         (corpus / f"seed{i}").write_bytes(bytes([i % 3, 0]) + seed)
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "fuzz" / "fuzz_asterix.py"),
-            "-runs=2000",
-            "-seed=5",
-            str(corpus),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("asterix", corpus, runs=2000, seed=5)

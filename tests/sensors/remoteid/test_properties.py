@@ -4,8 +4,6 @@ bytes decode or are rejected cleanly, good data survives among bad, and the fuzz
 from __future__ import annotations
 
 import string
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +32,7 @@ from raqib.sensors.remoteid.messages import (
     decode_message_pack,
 )
 from raqib.sensors.remoteid.transports import SUPPORTED_LINKTYPES
+from tests.fuzz import run_fuzz_target
 from tests.sensors.remoteid import encoder
 
 REPO = Path(__file__).resolve().parents[3]
@@ -260,17 +259,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     corpus.mkdir()
     for index, (frame, linktype) in enumerate(FRAMES):
         (corpus / f"seed{index}").write_bytes(bytes([sorted(SUPPORTED_LINKTYPES).index(linktype)]) + frame)
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "fuzz" / "fuzz_remoteid.py"),
-            "-runs=3000",
-            "-seed=11",
-            str(corpus),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("remoteid", corpus, runs=3000, seed=11)

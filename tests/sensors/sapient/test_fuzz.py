@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.fuzz import run_fuzz_target
 from tests.sensors.sapient import builders
 from tests.sensors.sapient.builders import frame
 
@@ -22,18 +21,4 @@ def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     ]
     for i, seed in enumerate(seeds):
         (corpus / f"seed{i}").write_bytes(b"\x10" + seed)  # the first byte picks where the stream is cut
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "fuzz" / "fuzz_sapient.py"),
-            "-runs=5000",
-            "-seed=7",
-            f"-artifact_prefix={tmp_path}/",  # a crash input lands here, not in the repository
-            str(corpus),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_fuzz_target("sapient", corpus, runs=5000, seed=7)
