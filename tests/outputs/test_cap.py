@@ -25,7 +25,6 @@ from tests.outputs.helpers import SITE, ZONE_A, ZONE_B, make_alert, make_track, 
 EPOCH = dt.datetime(2026, 11, 25, 10, 15, 0, tzinfo=dt.UTC).timestamp()
 CAP_TIME = re.compile(r"^\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[-,+]\d\d:\d\d$")  # the schema's own pattern
 NS = {"cap": CAP_NS}
-REPO = Path(__file__).resolve().parents[2]
 
 
 def writer(**settings_: Any) -> CapWriter:

@@ -22,8 +22,6 @@ from raqib.recorder.contract import (
 )
 from tests.fuzz import run_fuzz_target
 
-REPO = Path(__file__).resolve().parents[2]
-
 finite = st.floats(allow_nan=False, allow_infinity=False)
 altitude = st.floats(-11_000.0, 1_000_000.0)
 speed = st.floats(-100_000.0, 100_000.0)

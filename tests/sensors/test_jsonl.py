@@ -14,7 +14,6 @@ from raqib.sensors.base import DECODERS, DecodeError, FramingError, UnsupportedE
 from raqib.sensors.jsonl import JsonlDecoder
 from tests.fuzz import run_fuzz_target
 
-REPO = Path(__file__).resolve().parents[2]
 SENSOR = Sensor(sensor_id="cam-1", kind="eo", lat_deg=51.5, lon_deg=-0.1, alt_m=20.0)
 
 

@@ -8,8 +8,6 @@ from raqib.sensors.adsb.beast import MODE_S_LONG, MODE_S_SHORT, encode_frame
 from tests.fuzz import run_fuzz_target
 from tests.sensors.adsb.frames import ALL_CALL, IDENT_KLM1023, POSITION_EVEN, POSITION_ODD, VELOCITY_GROUND
 
-REPO = Path(__file__).resolve().parents[3]
-
 
 def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

@@ -20,8 +20,6 @@ from tests.sensors.asterix.builders import (
     cat062_record,
 )
 
-REPO = Path(__file__).resolve().parents[3]
-
 
 def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

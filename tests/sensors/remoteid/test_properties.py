@@ -35,7 +35,6 @@ from raqib.sensors.remoteid.transports import SUPPORTED_LINKTYPES
 from tests.fuzz import run_fuzz_target
 from tests.sensors.remoteid import encoder
 
-REPO = Path(__file__).resolve().parents[3]
 SENSOR = Sensor(sensor_id="rid-p", kind="remoteid", lat_deg=0.0, lon_deg=0.0, alt_m=0.0)
 PRINTABLE = st.text(alphabet=string.ascii_letters + string.digits + "-_. ", min_size=1)
 lat_e7 = st.integers(-900_000_000, 900_000_000)

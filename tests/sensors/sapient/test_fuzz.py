@@ -8,8 +8,6 @@ from tests.fuzz import run_fuzz_target
 from tests.sensors.sapient import builders
 from tests.sensors.sapient.builders import frame
 
-REPO = Path(__file__).resolve().parents[3]
-
 
 def test_the_fuzz_target_runs_clean(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
