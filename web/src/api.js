@@ -26,41 +26,48 @@ export async function api(method, path, body) {
 
 /**
  * Keeps a WebSocket to /api/ws open (reconnecting after a drop) and hands each message on.
+ * The socket lives in a worker (live-worker.js), which parses each message there.
  * onMessage(message, receivedAtMs); onStatus('live' | 'reconnecting' | 'logged-out').
  */
 export class LiveConnection {
   constructor(onMessage, onStatus) {
     this.onMessage = onMessage;
     this.onStatus = onStatus;
-    this.socket = null;
+    this.worker = new Worker(new URL('./live-worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = ({ data }) => this.received(data);
+    this.generation = 0; // which start() a worker's message belongs to
     this.stopped = false;
     this.retryMs = 500;
   }
 
   start() {
     this.stopped = false;
+    this.generation += 1;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${location.host}/api/ws`);
-    this.socket = socket;
-    socket.onopen = () => {
+    this.worker.postMessage({ open: `${scheme}://${location.host}/api/ws`, generation: this.generation });
+  }
+
+  received({ generation, event, data, code }) {
+    if (generation !== this.generation || this.stopped) return; // from a socket since closed
+    if (event === 'open') {
       this.retryMs = 500;
       this.onStatus('live');
-    };
-    socket.onmessage = (event) => this.onMessage(JSON.parse(event.data), Date.now());
-    socket.onclose = (event) => {
-      if (this.stopped) return;
-      if (event.code === 1008) {
+    } else if (event === 'message') {
+      this.onMessage(data, Date.now());
+    } else if (event === 'close') {
+      if (code === 1008) {
         this.onStatus('logged-out');
         return;
       }
       this.onStatus('reconnecting');
       setTimeout(() => !this.stopped && this.start(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 10000);
-    };
+    }
   }
 
   stop() {
     this.stopped = true;
-    if (this.socket) this.socket.close();
+    this.generation += 1;
+    this.worker.postMessage({ close: true });
   }
 }

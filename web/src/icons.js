@@ -11,6 +11,7 @@ export const CLASSES = ['drone', 'bird', 'aircraft', 'rocket', 'unknown'];
 export const ROTATING = ['bird', 'aircraft', 'rocket']; // shapes with a nose; the others stay upright
 
 const SIZE = 48; // canvas pixels; shown at 24 CSS pixels
+export const SYMBOL_CSS_PX = SIZE / 2;
 
 function path(ctx, cls) {
   const c = SIZE / 2;
@@ -67,13 +68,30 @@ function draw(cls, colour) {
   return ctx.getImageData(0, 0, SIZE, SIZE);
 }
 
-/** Add an image "track-CLASS-LEVEL" for every class and level. */
-export function addTrackIcons(map) {
-  for (const cls of CLASSES) {
-    for (const [level, colour] of Object.entries(LEVEL_COLOURS)) {
-      map.addImage(`track-${cls}-${level}`, draw(cls, colour), { pixelRatio: 2 });
-    }
-  }
+export const LEVELS = Object.keys(LEVEL_COLOURS);
+
+/** Every class in every level's colour on one canvas: a row per class, a column per level. */
+export function symbolAtlas() {
+  const canvas = document.createElement('canvas');
+  canvas.width = SIZE * LEVELS.length;
+  canvas.height = SIZE * CLASSES.length;
+  const ctx = canvas.getContext('2d');
+  CLASSES.forEach((cls, row) => LEVELS.forEach((level, column) => {
+    ctx.putImageData(draw(cls, LEVEL_COLOURS[level]), column * SIZE, row * SIZE);
+  }));
+  return { canvas, columns: LEVELS.length, rows: CLASSES.length };
+}
+
+const CLASS_INDEX = Object.fromEntries(CLASSES.map((cls, i) => [cls, i]));
+const LEVEL_INDEX = Object.fromEntries(LEVELS.map((level, i) => [level, i]));
+
+/** The atlas cell of a class (unknown classes draw as "unknown") in a level's colour. */
+export function symbolCell(cls, level) {
+  return (CLASS_INDEX[cls] ?? CLASS_INDEX.unknown) * LEVELS.length + LEVEL_INDEX[level];
+}
+
+/** Add an image "sensor-HEALTH" for every sensor health. */
+export function addSensorIcons(map) {
   for (const [health, colour] of Object.entries(HEALTH_COLOURS)) {
     map.addImage(`sensor-${health}`, drawSensor(colour, health === 'down'), { pixelRatio: 2 });
   }

@@ -58,7 +58,7 @@ async function start(me) {
   if (config.site) $('site-name').textContent = config.site.name;
   const map = await createMap($('map'), config);
   const store = new Store();
-  const state = { mode: 'live', selected: null, shownTrack: undefined, dirty: { tracks: true, zones: true, sensors: true },
+  const state = { mode: 'live', selected: null, shownTrack: undefined, dirty: { zones: true, sensors: true },
                   pendingPublished: [], frame: null };
   window.raqib.store = store;
   window.raqib.map = map;
@@ -82,10 +82,18 @@ async function start(me) {
   });
   const zoneEditor = me.role === 'admin' ? new ZoneEditor($('zone-editor'), map, store) : null;
 
+  // Latency: from the tracker's publish to the frame that drew its tracks (or, for an update
+  // without track changes, to the panels showing it).
+  const awaitingDraw = [];
+  const recordLatencies = (publishedMs) => {
+    const now = Date.now();
+    for (const published of publishedMs) window.raqib.stats.latenciesMs.push(now - published);
+  };
+  map.traffic.onDrawn = () => recordLatencies(awaitingDraw.splice(0));
+
   function render() {
     state.frame = null;
     const { dirty } = state;
-    if (dirty.tracks) renderTracks(map, store);
     if (dirty.zones && !(zoneEditor && zoneEditor.draft)) renderZones(map, store);
     if (dirty.zones && zoneEditor) zoneEditor.renderList();
     if (dirty.sensors) renderSensors(map, store);
@@ -99,11 +107,9 @@ async function start(me) {
     $('clock').textContent = formatTime(store.time_s);
     const active = [...store.alerts.values()].filter((a) => a.active).length;
     $('counts').textContent = `${store.tracks.size} tracks · ${active} active alerts`;
-    const now = Date.now();
-    for (const published of state.pendingPublished) window.raqib.stats.latenciesMs.push(now - published);
-    state.pendingPublished = [];
+    recordLatencies(state.pendingPublished.splice(0));
     window.raqib.stats.rendered += 1;
-    state.dirty = { tracks: false, zones: false, sensors: false };
+    state.dirty = { zones: false, sensors: false };
   }
 
   function scheduleRender(what = {}) {
@@ -113,8 +119,12 @@ async function start(me) {
 
   store.onChange((change) => {
     alerts.announce(state.mode === 'live' ? change.newAlerts : []);
-    scheduleRender(change.snapshot ? { tracks: true, zones: true, sensors: true }
-      : { tracks: change.tracksChanged > 0, zones: change.zonesChanged, sensors: change.sensorsChanged });
+    if (change.snapshot || change.tracksChanged > 0) {
+      renderTracks(map, store); // at once, so that the map draws them in the coming frame
+      awaitingDraw.push(...state.pendingPublished.splice(0));
+    }
+    scheduleRender(change.snapshot ? { zones: true, sensors: true }
+      : { zones: change.zonesChanged, sensors: change.sensorsChanged });
   });
 
   map.on('click', 'tracks', (event) => {

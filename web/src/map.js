@@ -7,13 +7,13 @@ import { Protocol as PmtilesProtocol } from 'pmtiles';
 import { feature, mesh } from 'topojson-client';
 import countriesUrl from 'world-atlas/countries-50m.json?url';
 
-import { circleRing, covarianceEllipse, ellipseRing, offset } from './geometry.js';
-import { addTrackIcons, drawLevel, LEVEL_COLOURS, ROTATING } from './icons.js';
+import { circleRing, covarianceEllipse, ellipseRing } from './geometry.js';
+import { addSensorIcons } from './icons.js';
+import { TrafficLayer } from './traffic/layer.js';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
-const LEADER_S = 30; // the heading line shows where a track will be in this many seconds
 
 export const ZONE_COLOURS = { quiet: '#0072B2', threatened: '#E69F00', alerted: '#D55E00' };
 
@@ -70,10 +70,8 @@ async function loadBasemap(map, site) {
   }
 }
 
-function addOverlayLayers(map) {
-  // Tracks, their trails and heading lines share one source: one worker job and one repaint
-  // per update (each repaint is expensive where WebGL runs in software).
-  for (const id of ['rings', 'zones', 'coverage', 'sensors', 'traffic', 'selection', 'draft']) {
+function addOverlayLayers(map, traffic) {
+  for (const id of ['rings', 'zones', 'coverage', 'sensors', 'selection', 'draft']) {
     map.addSource(id, { type: 'geojson', data: EMPTY });
   }
   const label = { 'text-color': '#d8dee6', 'text-halo-color': '#000000', 'text-halo-width': 1.5 };
@@ -112,19 +110,7 @@ function addOverlayLayers(map) {
                  filter: ['==', ['geometry-type'], 'Point'],
                  paint: { 'circle-radius': 6, 'circle-color': '#000000', 'circle-stroke-width': 3,
                           'circle-stroke-color': ['get', 'colour'] } });
-  map.addLayer({ id: 'trails', type: 'line', source: 'traffic', filter: ['==', ['get', 'kind'], 'trail'],
-                 paint: { 'line-color': ['get', 'colour'], 'line-width': 1.5, 'line-opacity': 0.55 } });
-  map.addLayer({ id: 'leaders', type: 'line', source: 'traffic', filter: ['==', ['get', 'kind'], 'leader'],
-                 paint: { 'line-color': ['get', 'colour'], 'line-width': 1.5 } });
-  map.addLayer({ id: 'tracks', type: 'symbol', source: 'traffic', filter: ['==', ['get', 'kind'], 'track'],
-                 layout: { 'icon-image': ['get', 'icon'], 'icon-allow-overlap': true, 'icon-ignore-placement': true,
-                           'icon-rotate': ['get', 'rotate'], 'icon-rotation-alignment': 'map',
-                           'symbol-sort-key': ['get', 'rank'] } });
-  map.addLayer({ id: 'track-labels', type: 'symbol', source: 'traffic',
-                 filter: ['all', ['==', ['get', 'kind'], 'track'], ['get', 'labelled']],
-                 layout: { 'text-field': ['get', 'label'], 'text-size': 11, 'text-offset': [0, 1.5],
-                           'text-anchor': 'top', 'text-justify': 'center', 'symbol-sort-key': ['get', 'rank'] },
-                 paint: label });
+  map.addLayer(traffic); // trails, heading lines, symbols and labels of every track
   map.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', filter: ['==', ['geometry-type'], 'Polygon'],
                  paint: { 'fill-color': '#F0E442', 'fill-opacity': 0.2 } });
   map.addLayer({ id: 'draft-line', type: 'line', source: 'draft',
@@ -142,10 +128,44 @@ function softwareWebGL() {
   return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
 }
 
+/** The tracks layer is a custom one: this map answers queryRenderedFeatures for it too. */
+class OperatorMap extends maplibregl.Map {
+  queryRenderedFeatures(geometryOrOptions, options) {
+    const isGeometry = geometryOrOptions instanceof maplibregl.Point || Array.isArray(geometryOrOptions);
+    const query = (isGeometry ? options : geometryOrOptions) || {};
+    const traffic = this.traffic;
+    if (!traffic || !this.getLayer(traffic.id) || (query.layers && !query.layers.includes(traffic.id))) {
+      return super.queryRenderedFeatures(geometryOrOptions, options);
+    }
+    const others = query.layers && query.layers.filter((id) => id !== traffic.id);
+    const rest = others && !others.length ? []
+      : isGeometry ? super.queryRenderedFeatures(geometryOrOptions, { ...query, layers: others })
+        : super.queryRenderedFeatures({ ...query, layers: others });
+    const box = queryBox(isGeometry ? geometryOrOptions : null, this.getContainer());
+    const tracks = traffic.tracksIn(box).map(({ track, level }) => ({
+      type: 'Feature', id: track.track_id, layer: { id: traffic.id, type: 'custom' }, source: traffic.id,
+      properties: { kind: 'track', track_id: track.track_id, target_class: track.target_class, level },
+      geometry: { type: 'Point', coordinates: [track.lon_deg, track.lat_deg] },
+    }));
+    return tracks.concat(rest); // the tracks are drawn over everything but a zone being drawn
+  }
+}
+
+function queryBox(geometry, container) {
+  if (!geometry) return [0, 0, container.clientWidth, container.clientHeight];
+  const point = (p) => (Array.isArray(p) ? p : [p.x, p.y]);
+  if (geometry instanceof maplibregl.Point || typeof geometry[0] === 'number') {
+    const [x, y] = point(geometry);
+    return [x, y, x, y];
+  }
+  const [a, b] = [point(geometry[0]), point(geometry[1])];
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
 export async function createMap(container, config) {
   if (config.pmtiles_url) maplibregl.addProtocol('pmtiles', new PmtilesProtocol().tile);
   const site = config.site || { lat_deg: 0, lon_deg: 0 };
-  const map = new maplibregl.Map({
+  const map = new OperatorMap({
     container,
     style: baseStyle(config),
     center: [site.lon_deg, site.lat_deg],
@@ -159,8 +179,15 @@ export async function createMap(container, config) {
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-left');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   await new Promise((resolve) => map.once('load', resolve));
-  addTrackIcons(map);
-  addOverlayLayers(map);
+  addSensorIcons(map);
+  map.traffic = new TrafficLayer('tracks', [site.lon_deg, site.lat_deg]);
+  addOverlayLayers(map, map.traffic);
+  // MapLibre rebuilds its style after a lost WebGL context, but not custom layers
+  map.on('webglcontextrestored', () => {
+    const restore = () => map.getLayer('tracks') || map.addLayer(map.traffic, 'draft-fill');
+    if (map.isStyleLoaded()) restore();
+    else map.once('style.load', restore);
+  });
   loadBasemap(map, config.site);
   if (config.site) drawRings(map, config.site, config.range_rings_m);
   return map;
@@ -216,50 +243,10 @@ export function renderSensors(map, store) {
   map.getSource('coverage').setData(collection(circles));
 }
 
-export function trackLabel(t) {
-  const lines = [`#${t.track_id} ${t.target_class}`,
-                 `${Math.round(t.up_m)} m  ${Math.round(t.speed_ms)} m/s`];
-  const who = t.callsign || t.identity;
-  if (who) lines.push(who);
-  return lines.join('\n');
-}
-
-const RANK = { alert: 3, threat: 2, authorised: 0, none: 1 };
-
-// Past this many tracks only threatening ones are labelled: a thousand labels can't be read,
-// and laying them out costs more than everything else on the map.
-const LABEL_ALL_UP_TO = 300;
-
+/** Draw the tracks as the store has them now. */
 export function renderTracks(map, store) {
-  const features = [];
-  const labelAll = store.tracks.size <= LABEL_ALL_UP_TO;
-  for (const t of store.tracks.values()) {
-    const level = drawLevel(t);
-    const colour = LEVEL_COLOURS[level];
-    const here = [t.lon_deg, t.lat_deg];
-    features.push({
-      type: 'Feature',
-      properties: { kind: 'track', track_id: t.track_id, icon: `track-${t.target_class in CLASS_SET ? t.target_class : 'unknown'}-${level}`,
-                    rotate: ROTATING.includes(t.target_class) ? t.heading_deg : 0,
-                    label: trackLabel(t), labelled: labelAll || level === 'threat' || level === 'alert',
-                    rank: RANK[level] },
-      geometry: { type: 'Point', coordinates: here },
-    });
-    const trail = store.trails.get(t.track_id);
-    if (trail && trail.length > 1) {
-      features.push({ type: 'Feature', properties: { kind: 'trail', colour },
-                    geometry: { type: 'LineString', coordinates: trail } });
-    }
-    if (t.speed_ms > 0.5) {
-      features.push({ type: 'Feature', properties: { kind: 'leader', colour },
-                     geometry: { type: 'LineString',
-                                 coordinates: [here, offset(here, t.vel_e_ms * LEADER_S, t.vel_n_ms * LEADER_S)] } });
-    }
-  }
-  map.getSource('traffic').setData(collection(features));
+  map.traffic.setTracks(store.tracks, store.trails);
 }
-
-const CLASS_SET = { drone: 1, bird: 1, aircraft: 1, rocket: 1, unknown: 1 };
 
 /** The selected track's 95 % position ellipse, and each threat's predicted impact and ellipse. */
 export function renderSelection(map, track) {
@@ -286,5 +273,12 @@ export function renderSelection(map, track) {
       }
     }
   }
-  map.getSource('selection').setData(collection(features));
+  // Each change re-tiles the source and redraws the map two or three times: skip the commonest
+  // non-change, nothing selected before or after (a track without covariance or threats).
+  const shown = selectionShown.get(map) || 0;
+  if (shown || features.length) map.getSource('selection').setData(collection(features));
+  selectionShown.set(map, features.length);
+  map.traffic.setSelected(track ? track.track_id : null);
 }
+
+const selectionShown = new WeakMap(); // map -> how many selection features it shows
