@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import contextlib
+import gc
 import sys
 import time
 from pathlib import Path
