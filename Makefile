@@ -50,8 +50,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check raqib tests bench
 	$(BIN)/mypy raqib
 
-bench: setup
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done
+# Every benchmark, in its quick form where it has one (each prints its own figures).
+bench: setup browser
+	@for script in bench/bench_*.py; do \
+		quick=$$(grep -q -- '"--quick"' $$script && echo --quick); \
+		echo "== $$script $$quick"; $(BIN)/python $$script $$quick || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) raqib/sensors/sapient/generated raqib/server/static web/node_modules test-output
