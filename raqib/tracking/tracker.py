@@ -554,11 +554,12 @@ class Tracker:
         a, b = rows[i], rows[j]
         id_a, id_b = store.identity[a], store.identity[b]
         compatible = (id_a == None) | (id_b == None) | (id_a == id_b)  # noqa: E711
-        # Two tracks one sensor updated in the same scan are two objects it resolved (drones
-        # flying in formation), however alike they look.
+        # Duplicates come from sensors that did not associate with each other; two tracks fed by
+        # the same sensors are two objects those sensors resolved (drones flying in formation).
         times_a, times_b = store.sensor_time_s[a], store.sensor_time_s[b]
         resolved = ((times_a == times_b) & np.isfinite(times_a)).any(axis=1)
-        close = near & alike & compatible & ~resolved
+        same_sensors = (np.isfinite(times_a) == np.isfinite(times_b)).all(axis=1)
+        close = near & alike & compatible & ~resolved & ~same_sensors
         for keep_row, lose_row in zip(a[close], b[close], strict=True):
             if drop[keep_row] or drop[lose_row]:
                 continue
