@@ -129,6 +129,7 @@ class Classifier:
                 msgspec.structs.replace(
                     track,
                     target_class=TargetClass(CLASSES[declared]).value,
+                    ballistic=declared == ROCKET,
                     class_probs={c: round(float(p), 4) for c, p in zip(CLASSES, smoothed, strict=True)},
                 )
             )

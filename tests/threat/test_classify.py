@@ -1,0 +1,78 @@
+"""Classification from kinematics, radar cross-section, the ballistic model and identity."""
+
+from __future__ import annotations
+
+from raqib.model import Track
+from raqib.threat.classify import Classifier
+
+
+def track(
+    track_id: int = 1,
+    time_s: float = 0.0,
+    speed_ms: float = 30.0,
+    climb_ms: float = 0.0,
+    rcs_dbsm: float | None = -15.0,
+    ballistic_p: float = 0.15,
+    identity_kind: str | None = None,
+    up_m: float = 150.0,
+) -> Track:
+    return Track(
+        time_s=time_s,
+        track_id=track_id,
+        lat_deg=0.0,
+        lon_deg=0.0,
+        alt_m=up_m,
+        east_m=0.0,
+        north_m=0.0,
+        up_m=up_m,
+        vel_e_ms=speed_ms,
+        vel_n_ms=0.0,
+        vel_u_ms=climb_ms,
+        cov_enu=tuple(float(i == j) * 4.0 for i in range(6) for j in range(6)),
+        rcs_dbsm=rcs_dbsm,
+        ballistic_p=ballistic_p,
+        identity_kind=identity_kind,
+        identity="4CA1FA" if identity_kind else None,
+    )
+
+
+def classes(*tracks: Track) -> list[str]:
+    return [t.target_class for t in Classifier().classify(list(tracks))]
+
+
+def test_each_kind_of_target_is_told_apart() -> None:
+    assert classes(
+        track(1, speed_ms=35.0, rcs_dbsm=-14.0),  # a small fixed-wing drone
+        track(2, speed_ms=10.0, rcs_dbsm=-29.0, up_m=40.0),  # a bird
+        track(3, speed_ms=75.0, rcs_dbsm=None, identity_kind="adsb"),  # an airliner on approach
+        track(4, speed_ms=180.0, climb_ms=180.0, rcs_dbsm=-12.0, ballistic_p=0.9),  # a mortar bomb
+    ) == ["drone", "bird", "aircraft", "rocket"]
+
+
+def test_a_remote_id_identity_makes_a_slow_target_a_drone_and_a_spoofed_one_does_not() -> None:
+    slow = track(1, speed_ms=9.0, rcs_dbsm=-25.0, identity_kind="remoteid")
+    assert classes(slow) == ["drone"]
+    from msgspec.structs import replace
+
+    assert classes(replace(slow, spoofing_suspected=True)) == ["bird"]
+
+
+def test_the_declared_class_does_not_flicker_on_one_contrary_look() -> None:
+    classifier = Classifier()
+    for k in range(10):
+        (drone,) = classifier.classify([track(1, time_s=float(k))], float(k))
+    assert drone.target_class == "drone"
+    (still,) = classifier.classify([track(1, time_s=10.0, speed_ms=10.0, rcs_dbsm=-29.0)], 10.0)
+    assert still.target_class == "drone"
+    for k in range(11, 30):  # the evidence persists: the class follows it
+        (now,) = classifier.classify([track(1, time_s=float(k), speed_ms=10.0, rcs_dbsm=-29.0)], float(k))
+    assert now.target_class == "bird"
+    assert now.ballistic is False
+
+
+def test_probabilities_are_a_distribution_and_rounds_are_marked_ballistic() -> None:
+    (round_,) = Classifier().classify(
+        [track(1, speed_ms=250.0, climb_ms=-100.0, rcs_dbsm=-12.0, ballistic_p=0.95)]
+    )
+    assert abs(sum(round_.class_probs.values()) - 1.0) < 1e-3
+    assert round_.target_class == "rocket" and round_.ballistic
