@@ -431,24 +431,33 @@ class Tracker:
         dets: np.ndarray,
         ambiguity: np.ndarray | None = None,
     ) -> None:
-        """Carry identity, callsign, RCS and reported class from detections onto their tracks."""
-        for row, local in zip(tracks, dets, strict=True):
-            det = detections[int(batch.index[local])]
+        """Carry identity, callsign, RCS and reported class from detections onto their tracks
+        (each track appears once: one detection per track per scan)."""
+        if len(tracks) == 0:
+            return
+        chosen = [detections[i] for i in batch.index[dets].tolist()]
+        rcs = np.array([np.nan if d.rcs_dbsm is None else d.rcs_dbsm for d in chosen])
+        seen = ~np.isnan(rcs)
+        store.rcs_sum_dbsm[tracks[seen]] += rcs[seen]
+        store.rcs_count[tracks[seen]] += 1
+        hint = np.array([CLASS_INDEX.get(d.class_hint or "", -1) for d in chosen])
+        hinted = hint >= 0
+        if hinted.any():
+            confidence = np.array([d.class_confidence or 1.0 for d in chosen])
+            share = np.ones(len(dets)) if ambiguity is None else 1.0 / np.maximum(ambiguity[dets], 1)
+            store.class_votes[tracks[hinted], hint[hinted]] += (confidence * share)[hinted]
+        if geometry.sensor.kind == "adsb":
+            store.class_votes[tracks, CLASS_INDEX["aircraft"]] += 1.0
+        elif geometry.sensor.kind == "remoteid":
+            store.class_votes[tracks, CLASS_INDEX["drone"]] += 1.0
+        # Identities and callsigns come with few detections: only those are visited.
+        for k in (k for k, d in enumerate(chosen) if d.identity is not None or d.callsign):
+            row, det = tracks[k], chosen[k]
             if det.identity is not None and not store.spoofing_suspected[row]:
                 store.identity[row] = det.identity
                 store.identity_kind[row] = geometry.sensor.kind
             if det.callsign:
                 store.callsign[row] = det.callsign
-            if det.rcs_dbsm is not None:
-                store.rcs_sum_dbsm[row] += det.rcs_dbsm
-                store.rcs_count[row] += 1
-            if det.class_hint in CLASS_INDEX:
-                share = 1.0 if ambiguity is None else 1.0 / max(int(ambiguity[local]), 1)
-                store.class_votes[row, CLASS_INDEX[det.class_hint]] += (det.class_confidence or 1.0) * share
-            if geometry.sensor.kind == "adsb":
-                store.class_votes[row, CLASS_INDEX["aircraft"]] += 1.0
-            elif geometry.sensor.kind == "remoteid":
-                store.class_votes[row, CLASS_INDEX["drone"]] += 1.0
 
     def _initiate(
         self,
