@@ -262,3 +262,14 @@ class Authorisation(msgspec.Struct, frozen=True, kw_only=True):
     zone_ids: tuple[str, ...] = ()
     from_s: float | None = None
     until_s: float | None = None
+
+
+class StepResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What one pipeline step produced: the confirmed tracks, the threats, the alerts whose state
+    changed and their audit lines. The screen and the outputs read it."""
+
+    time_s: float
+    tracks: list[Track]
+    threats: list[Threat]
+    alert_changes: list[Alert]
+    audit: list[AuditEntry]

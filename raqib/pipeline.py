@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import msgspec
-
 from raqib.alerts.engine import AlertConfig, AlertEngine
-from raqib.model import Alert, AuditEntry, Authorisation, Detection, Sensor, Site, Threat, Track, Zone
+from raqib.model import Alert, AuditEntry, Authorisation, Detection, Sensor, Site, StepResult, Threat, Zone
 from raqib.threat.classify import Classifier, ClassifierConfig
 from raqib.threat.evaluate import ThreatConfig, ThreatEvaluator
 from raqib.tracking.tracker import Tracker, TrackerConfig
@@ -26,14 +24,6 @@ class PipelineConfig:
     threat: ThreatConfig = field(default_factory=ThreatConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     threat_period_s: float = 0.5  # threats and alerts are re-evaluated at most this often
-
-
-class StepResult(msgspec.Struct, frozen=True, kw_only=True):
-    time_s: float
-    tracks: list[Track]
-    threats: list[Threat]
-    alert_changes: list[Alert]
-    audit: list[AuditEntry]
 
 
 class Pipeline:

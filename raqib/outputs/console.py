@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 from raqib.model import Alert, AlertState
 
 if TYPE_CHECKING:
-    from raqib.pipeline import StepResult
+    from raqib.model import StepResult
 
 
 def clock_label(time_s: float, start_epoch_s: float | None) -> str:

@@ -20,11 +20,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ParamSpec, Protocol, TypeVar
+from typing import ParamSpec, TypeVar
 
 import msgspec
 
-from raqib.model import Alert, AlertState, Site, Threat, Track, Zone
+from raqib.model import Alert, AlertState, Site, StepResult, Threat, Track, Zone
 from raqib.outputs.audible import AudiblePlayer
 from raqib.outputs.base import AlertNotice, Channel, ChannelStats, Outgoing
 from raqib.outputs.cap import CapWriter, slug
@@ -49,19 +49,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class StepLike(Protocol):
-    """What the dispatcher reads of a raqib.pipeline.StepResult."""
-
-    @property
-    def time_s(self) -> float: ...
-    @property
-    def tracks(self) -> Sequence[Track]: ...
-    @property
-    def threats(self) -> Sequence[Threat]: ...
-    @property
-    def alert_changes(self) -> Sequence[Alert]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Route:
     """What one channel hears besides its zones' alerts."""
@@ -76,8 +63,12 @@ def build_channel(config: ChannelConfig) -> tuple[Channel, Route]:
     """A channel and its route from its site-file section."""
     if isinstance(config, CotUdpChannel | CotTcpChannel):
         options = config.options
-        route = Route(all_zones=config.all_zones, tracks=options.tracks, track_rate_hz=options.track_rate_hz,
-                      zones=options.zones)
+        route = Route(
+            all_zones=config.all_zones,
+            tracks=options.tracks,
+            track_rate_hz=options.track_rate_hz,
+            zones=options.zones,
+        )
         if isinstance(config, CotUdpChannel):
             return CotUdpSender(config.name, config.address, config.port, config.options), route
         return CotTcpSender(config.name, config.address, config.port, config.options), route
@@ -92,9 +83,17 @@ def build_channel(config: ChannelConfig) -> tuple[Channel, Route]:
 
 
 class OutputDispatcher:
-    def __init__(self, site: Site, zones: Sequence[Zone], channels: Sequence[Channel],
-                 routes: Mapping[str, Route] | None = None, *, config: OutputsConfig | None = None,
-                 epoch_offset_s: float = 0.0, run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        site: Site,
+        zones: Sequence[Zone],
+        channels: Sequence[Channel],
+        routes: Mapping[str, Route] | None = None,
+        *,
+        config: OutputsConfig | None = None,
+        epoch_offset_s: float = 0.0,
+        run_id: str | None = None,
+    ) -> None:
         self.site = site
         self.config = config or OutputsConfig()
         self.channels = list(channels)
@@ -104,8 +103,14 @@ class OutputDispatcher:
         self.uid_prefix = cot.uid_prefix or f"raqib.{slug(site.name)}"
         run_id = run_id or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.id_prefix = f"{self.uid_prefix}.{run_id}"  # CAP identifiers must never repeat across runs
-        self.cot = CotWriter(site, uid_prefix=self.uid_prefix, types=cot.types, opex=cot.opex,
-                             epoch_offset_s=epoch_offset_s, alarm_stale_s=cot.alarm_stale_s)
+        self.cot = CotWriter(
+            site,
+            uid_prefix=self.uid_prefix,
+            types=cot.types,
+            opex=cot.opex,
+            epoch_offset_s=epoch_offset_s,
+            alarm_stale_s=cot.alarm_stale_s,
+        )
         self.cap = CapWriter(site, self.config.cap, id_prefix=self.id_prefix, epoch_offset_s=epoch_offset_s)
         self.build_errors = 0
         self._zones: dict[str, Zone] = {}
@@ -122,8 +127,15 @@ class OutputDispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
-    def from_config(cls, config: OutputsConfig, site: Site, zones: Sequence[Zone], *,
-                    epoch_offset_s: float = 0.0, simulated: bool = False) -> OutputDispatcher:
+    def from_config(
+        cls,
+        config: OutputsConfig,
+        site: Site,
+        zones: Sequence[Zone],
+        *,
+        epoch_offset_s: float = 0.0,
+        simulated: bool = False,
+    ) -> OutputDispatcher:
         """``simulated``: mark everything as an exercise (CoT opex "s-…", CAP status Exercise), for demos."""
         if simulated:
             cap = config.cap
@@ -132,8 +144,14 @@ class OutputDispatcher:
             cot = msgspec.structs.replace(config.cot, opex=config.cot.opex or "s-raqib-simulation")
             config = msgspec.structs.replace(config, cap=cap, cot=cot)
         built = [build_channel(channel) for channel in config.channels]
-        return cls(site, zones, [c for c, _ in built], {c.name: r for c, r in built}, config=config,
-                   epoch_offset_s=epoch_offset_s)
+        return cls(
+            site,
+            zones,
+            [c for c, _ in built],
+            {c.name: r for c, r in built},
+            config=config,
+            epoch_offset_s=epoch_offset_s,
+        )
 
     # ------------------------------------------------------------------ life cycle
 
@@ -159,7 +177,7 @@ class OutputDispatcher:
 
     # ------------------------------------------------------------------ the pipeline's side
 
-    def handle(self, result: StepLike) -> None:
+    def handle(self, result: StepResult) -> None:
         """Queue everything one StepResult calls for; returns at once, never raises."""
         if self._hop_to_loop(self.handle, result):
             return
@@ -192,8 +210,13 @@ class OutputDispatcher:
         loop.call_soon_threadsafe(method, *args)
         return True
 
-    def _step(self, time_s: float, tracks: Sequence[Track] | None, threats: Sequence[Threat] | None,
-              changes: Sequence[Alert]) -> None:
+    def _step(
+        self,
+        time_s: float,
+        tracks: Sequence[Track] | None,
+        threats: Sequence[Threat] | None,
+        changes: Sequence[Alert],
+    ) -> None:
         if tracks is not None:
             self._tracks = {track.track_id: track for track in tracks}
         if threats is not None:
@@ -241,8 +264,9 @@ class OutputDispatcher:
             self._send_area(alert, zone, time_s, targets)
         cap_identifier = None
         if "cap" in kinds:
-            message = self._build("CAP message", self.cap.message, alert, zone, time_s, self._tracks,
-                                  self._threats)
+            message = self._build(
+                "CAP message", self.cap.message, alert, zone, time_s, self._tracks, self._threats
+            )
             if message is not None:
                 cap_identifier = message.identifier
                 self._send(targets, Outgoing("cap", cap_identifier, message.xml))
@@ -250,18 +274,33 @@ class OutputDispatcher:
             sequence = self._webhook_seq[alert.alert_id] = self._webhook_seq.get(alert.alert_id, 0) + 1
             delivery_id = f"{self.id_prefix}.webhook.{alert.alert_id}.{sequence}"
             members = [self._tracks[t] for t in alert.track_ids if t in self._tracks]
-            body = self._build("webhook body", lambda: webhook_event(
-                delivery_id=delivery_id, site_name=self.site.name, alert=alert, zone=zone, tracks=members,
-                time_s=time_s, epoch_offset_s=self.epoch_offset_s, cot_uid=self.cot.alert_uid(alert.alert_id),
-                cap_identifier=cap_identifier))
+            body = self._build(
+                "webhook body",
+                lambda: webhook_event(
+                    delivery_id=delivery_id,
+                    site_name=self.site.name,
+                    alert=alert,
+                    zone=zone,
+                    tracks=members,
+                    time_s=time_s,
+                    epoch_offset_s=self.epoch_offset_s,
+                    cot_uid=self.cot.alert_uid(alert.alert_id),
+                    cap_identifier=cap_identifier,
+                ),
+            )
             if body is not None:
                 self._send(targets, Outgoing("json", delivery_id, body))
         if "notice" in kinds:
             instructions = self.config.cap.instructions
             instruction = instructions.get(alert.target_class, instructions.get("default", ""))
-            notice = AlertNotice(state=alert.state, alert_id=alert.alert_id,
-                                 zone_name=zone.name or zone.zone_id, target_class=alert.target_class,
-                                 track_count=len(alert.track_ids), instruction=instruction)
+            notice = AlertNotice(
+                state=alert.state,
+                alert_id=alert.alert_id,
+                zone_name=zone.name or zone.zone_id,
+                target_class=alert.target_class,
+                track_count=len(alert.track_ids),
+                instruction=instruction,
+            )
             self._send(targets, Outgoing("notice", f"alert.{alert.alert_id}.{alert.state}", notice=notice))
         if cleared:
             self._alarm_sent_s.pop(alert.alert_id, None)
@@ -309,8 +348,15 @@ class OutputDispatcher:
             if route.tracks == "all":
                 wanted = sorted(self._tracks)
             else:
-                wanted = sorted({t for a in self._open.values() if self._routes_zone(channel, a.zone_id)
-                                 for t in a.track_ids if t in self._tracks})
+                wanted = sorted(
+                    {
+                        t
+                        for a in self._open.values()
+                        if self._routes_zone(channel, a.zone_id)
+                        for t in a.track_ids
+                        if t in self._tracks
+                    }
+                )
             due.append((channel, wanted, max(self.config.cot.track_stale_s, 3.0 / route.track_rate_hz)))
         needed: dict[float, set[int]] = {}
         for _, wanted, stale_s in due:
@@ -318,8 +364,17 @@ class OutputDispatcher:
         alerted_ids = {t for alert in self._open.values() for t in alert.track_ids}
         events: dict[float, dict[str, CotEvent]] = {}
         for stale_s, ids in needed.items():
-            built = self._build("CoT tracks", self.cot.tracks, [self._tracks[t] for t in sorted(ids)], time_s,
-                                stale_s, alerted_ids) or []
+            built = (
+                self._build(
+                    "CoT tracks",
+                    self.cot.tracks,
+                    [self._tracks[t] for t in sorted(ids)],
+                    time_s,
+                    stale_s,
+                    alerted_ids,
+                )
+                or []
+            )
             events[stale_s] = {event.uid: event for event in built}
         for channel, wanted, stale_s in due:
             for track_id in wanted:
@@ -354,8 +409,14 @@ class OutputDispatcher:
             for zone_id in sorted(self._current_zone_ids):
                 if not self._routes_zone(channel, zone_id) or self._zone_alerted(zone_id):
                     continue
-                event = self._build("zone drawing", self.cot.zone, self._zones[zone_id], time_s,
-                                    self.config.cot.zone_stale_s, alerted=False)
+                event = self._build(
+                    "zone drawing",
+                    self.cot.zone,
+                    self._zones[zone_id],
+                    time_s,
+                    self.config.cot.zone_stale_s,
+                    alerted=False,
+                )
                 if event is not None:
                     channel.send(_cot(event))
         self._removed_zones.clear()

@@ -21,7 +21,7 @@ from typing import Protocol
 import msgspec
 import numpy as np
 
-from raqib.model import Alert, AlertState, AuditEntry, Sensor, Site, Threat, Track, Zone
+from raqib.model import Alert, AlertState, AuditEntry, Sensor, Site, StepResult, Threat, Track, Zone
 from raqib.server.schemas import (
     AlertView,
     AuditView,
@@ -38,20 +38,8 @@ from raqib.server.schemas import (
     ZoneView,
 )
 
-
-class StepResultLike(Protocol):
-    """What one pipeline step hands the hub (raqib.pipeline.StepResult)."""
-
-    @property
-    def time_s(self) -> float: ...
-    @property
-    def tracks(self) -> Sequence[Track]: ...
-    @property
-    def threats(self) -> Sequence[Threat]: ...
-    @property
-    def alert_changes(self) -> Sequence[Alert]: ...
-    @property
-    def audit(self) -> Sequence[AuditEntry]: ...
+# The pipeline step's record, under the name the server's modules use for it.
+StepResultLike = StepResult
 
 
 class Commands(Protocol):
@@ -89,8 +77,15 @@ class Subscription:
     published_ms: float | None = None
 
     def has_changes(self) -> bool:
-        return bool(self.tracks or self.removed or self.alerts or self.zone_states or self.zones
-                    or self.sensors or self.published_ms is not None)
+        return bool(
+            self.tracks
+            or self.removed
+            or self.alerts
+            or self.zone_states
+            or self.zones
+            or self.sensors
+            or self.published_ms is not None
+        )
 
 
 def site_view(site: Site) -> SiteView:
@@ -99,33 +94,66 @@ def site_view(site: Site) -> SiteView:
 
 def alert_view(alert: Alert) -> AlertView:
     return AlertView(
-        alert_id=alert.alert_id, zone_id=alert.zone_id, state=alert.state, active=is_active(alert),
-        target_class=alert.target_class, track_ids=list(alert.track_ids),
-        raised_time_s=alert.raised_time_s, updated_time_s=alert.updated_time_s,
-        cleared_time_s=alert.cleared_time_s, acknowledged_by=alert.acknowledged_by,
-        time_to_entry_s=alert.time_to_entry_s, predicted_entry_time_s=alert.predicted_entry_time_s,
-        impact_lat_deg=alert.impact_lat_deg, impact_lon_deg=alert.impact_lon_deg,
-        score=alert.score, reason=alert.reason, note=alert.note)
+        alert_id=alert.alert_id,
+        zone_id=alert.zone_id,
+        state=alert.state,
+        active=is_active(alert),
+        target_class=alert.target_class,
+        track_ids=list(alert.track_ids),
+        raised_time_s=alert.raised_time_s,
+        updated_time_s=alert.updated_time_s,
+        cleared_time_s=alert.cleared_time_s,
+        acknowledged_by=alert.acknowledged_by,
+        time_to_entry_s=alert.time_to_entry_s,
+        predicted_entry_time_s=alert.predicted_entry_time_s,
+        impact_lat_deg=alert.impact_lat_deg,
+        impact_lon_deg=alert.impact_lon_deg,
+        score=alert.score,
+        reason=alert.reason,
+        note=alert.note,
+    )
 
 
 def audit_view(entry: AuditEntry) -> AuditView:
-    return AuditView(time_s=entry.time_s, alert_id=entry.alert_id, zone_id=entry.zone_id,
-                     action=entry.action, actor=entry.actor, reason=entry.reason)
+    return AuditView(
+        time_s=entry.time_s,
+        alert_id=entry.alert_id,
+        zone_id=entry.zone_id,
+        action=entry.action,
+        actor=entry.actor,
+        reason=entry.reason,
+    )
 
 
 def zone_view(zone: Zone, state: ZoneState) -> ZoneView:
-    return ZoneView(zone_id=zone.zone_id, name=zone.name, kind=zone.kind, polygon=list(zone.polygon),
-                    center_lat_deg=zone.center_lat_deg, center_lon_deg=zone.center_lon_deg,
-                    radius_m=zone.radius_m, floor_m=zone.floor_m, ceiling_m=zone.ceiling_m,
-                    warn=list(zone.warn), state=state)
+    return ZoneView(
+        zone_id=zone.zone_id,
+        name=zone.name,
+        kind=zone.kind,
+        polygon=list(zone.polygon),
+        center_lat_deg=zone.center_lat_deg,
+        center_lon_deg=zone.center_lon_deg,
+        radius_m=zone.radius_m,
+        floor_m=zone.floor_m,
+        ceiling_m=zone.ceiling_m,
+        warn=list(zone.warn),
+        state=state,
+    )
 
 
 def threat_view(threat: Threat) -> ThreatView:
-    return ThreatView(zone_id=threat.zone_id, inside=threat.inside, probability=threat.probability,
-                      time_to_entry_s=threat.time_to_entry_s, closest_approach_m=threat.closest_approach_m,
-                      score=threat.score, impact_lat_deg=threat.impact_lat_deg,
-                      impact_lon_deg=threat.impact_lon_deg, impact_time_s=threat.impact_time_s,
-                      impact_ellipse_m=threat.impact_ellipse_m)
+    return ThreatView(
+        zone_id=threat.zone_id,
+        inside=threat.inside,
+        probability=threat.probability,
+        time_to_entry_s=threat.time_to_entry_s,
+        closest_approach_m=threat.closest_approach_m,
+        score=threat.score,
+        impact_lat_deg=threat.impact_lat_deg,
+        impact_lon_deg=threat.impact_lon_deg,
+        impact_time_s=threat.impact_time_s,
+        impact_ellipse_m=threat.impact_ellipse_m,
+    )
 
 
 def is_threatening(threat: Threat) -> bool:
@@ -139,10 +167,17 @@ def _action_stem(action: str) -> str:
 class StateHub:
     """The latest picture, and the changes each subscriber has yet to receive."""
 
-    def __init__(self, *, site: Site | None = None, zones: Iterable[Zone] = (),
-                 sensors: Iterable[Sensor] = (), commands: Commands | None = None,
-                 trail_length: int = 30, audit_limit: int = 5000,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        site: Site | None = None,
+        zones: Iterable[Zone] = (),
+        sensors: Iterable[Sensor] = (),
+        commands: Commands | None = None,
+        trail_length: int = 30,
+        audit_limit: int = 5000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.site = site
         self.commands = commands
         self.trail_length = trail_length
@@ -201,8 +236,9 @@ class StateHub:
                 sub.published_ms = published_ms
             sub.event.set()
 
-    def _update_tracks(self, tracks: Sequence[Track], threats_by_track: dict[int, list[Threat]],
-                       alerted_tracks: set[int]) -> list[int]:
+    def _update_tracks(
+        self, tracks: Sequence[Track], threats_by_track: dict[int, list[Threat]], alerted_tracks: set[int]
+    ) -> list[int]:
         if not tracks:
             return []
         velocity = np.array([(t.vel_e_ms, t.vel_n_ms) for t in tracks], float).reshape(-1, 2)
@@ -217,16 +253,32 @@ class StateHub:
             elif any(is_threatening(t) for t in threats):
                 level = "threat"
             view = TrackView(
-                track_id=track.track_id, time_s=track.time_s, lat_deg=track.lat_deg, lon_deg=track.lon_deg,
-                alt_m=track.alt_m, up_m=track.up_m, vel_e_ms=track.vel_e_ms, vel_n_ms=track.vel_n_ms,
-                vel_u_ms=track.vel_u_ms, speed_ms=speed, heading_deg=heading, cov_enu=list(track.cov_enu),
-                target_class=track.target_class, class_probs=dict(track.class_probs),
-                sources=list(track.sources), identity=track.identity, callsign=track.callsign,
-                ballistic=track.ballistic, authorised=track.authorised,
+                track_id=track.track_id,
+                time_s=track.time_s,
+                lat_deg=track.lat_deg,
+                lon_deg=track.lon_deg,
+                alt_m=track.alt_m,
+                up_m=track.up_m,
+                vel_e_ms=track.vel_e_ms,
+                vel_n_ms=track.vel_n_ms,
+                vel_u_ms=track.vel_u_ms,
+                speed_ms=speed,
+                heading_deg=heading,
+                cov_enu=list(track.cov_enu),
+                target_class=track.target_class,
+                class_probs=dict(track.class_probs),
+                sources=list(track.sources),
+                identity=track.identity,
+                callsign=track.callsign,
+                ballistic=track.ballistic,
+                authorised=track.authorised,
                 spoofing_suspected=track.spoofing_suspected,
-                first_detection_time_s=track.first_detection_time_s, hits=track.hits, level=level,
+                first_detection_time_s=track.first_detection_time_s,
+                hits=track.hits,
+                level=level,
                 score=max((t.score for t in threats), default=0.0),
-                threats=[threat_view(t) for t in sorted(threats, key=lambda t: -t.score)])
+                threats=[threat_view(t) for t in sorted(threats, key=lambda t: -t.score)],
+            )
             if self._tracks.get(track.track_id) == view:
                 continue
             trail = self._trails.setdefault(track.track_id, deque(maxlen=self.trail_length))
@@ -279,8 +331,9 @@ class StateHub:
             self._refresh_sensor(sensor_id)
         self._mark_sensors(self._sensors)
 
-    def set_sensor_status(self, sensor_id: str, health: SensorHealth, detail: str = "",
-                          last_seen_s: float | None = None) -> None:
+    def set_sensor_status(
+        self, sensor_id: str, health: SensorHealth, detail: str = "", last_seen_s: float | None = None
+    ) -> None:
         """A sensor's health as the listeners see it (ok, degraded, down)."""
         if self._health.get(sensor_id) == (health, detail, last_seen_s):
             return
@@ -293,9 +346,17 @@ class StateHub:
         sensor = self._sensors[sensor_id]
         health, detail, last_seen_s = self._health.get(sensor_id, ("unknown", "", None))
         self._sensor_views[sensor_id] = SensorView(
-            sensor_id=sensor.sensor_id, kind=sensor.kind, lat_deg=sensor.lat_deg, lon_deg=sensor.lon_deg,
-            alt_m=sensor.alt_m, max_range_m=sensor.max_range_m, period_s=sensor.period_s,
-            health=health, detail=detail, last_seen_s=last_seen_s)
+            sensor_id=sensor.sensor_id,
+            kind=sensor.kind,
+            lat_deg=sensor.lat_deg,
+            lon_deg=sensor.lon_deg,
+            alt_m=sensor.alt_m,
+            max_range_m=sensor.max_range_m,
+            period_s=sensor.period_s,
+            health=health,
+            detail=detail,
+            last_seen_s=last_seen_s,
+        )
 
     def _mark_sensors(self, sensor_ids: Iterable[str]) -> None:
         ids = list(sensor_ids)
@@ -383,8 +444,17 @@ class StateHub:
             joined = f"{previous.note}\n{user}: {note}" if previous.note else f"{user}: {note}"
             alert = msgspec.structs.replace(previous, note=joined)
         self._store_alert(alert)
-        self._add_audit(AuditEntry(time_s=self.time_s or 0.0, alert_id=alert_id, zone_id=alert.zone_id,
-                                   action=action, actor=user, reason=note), from_pipeline=False)
+        self._add_audit(
+            AuditEntry(
+                time_s=self.time_s or 0.0,
+                alert_id=alert_id,
+                zone_id=alert.zone_id,
+                action=action,
+                actor=user,
+                reason=note,
+            ),
+            from_pipeline=False,
+        )
         zones_changed = self._update_zone_states()
         for sub in self._subscribers:
             sub.alerts.add(alert_id)
@@ -407,12 +477,20 @@ class StateHub:
         return len(self._subscribers)
 
     def snapshot(self, audit_limit: int = 200) -> StateSnapshot:
-        tracks = [view.model_copy(update={"trail": list(self._trails.get(tid, ()))})
-                  for tid, view in self._tracks.items()]
-        return StateSnapshot(seq=self.seq, time_s=self.time_s,
-                             site=site_view(self.site) if self.site else None, tracks=tracks,
-                             alerts=self.alerts(), zones=self.zone_views(), sensors=self.sensor_views(),
-                             audit=self.audit(audit_limit))
+        tracks = [
+            view.model_copy(update={"trail": list(self._trails.get(tid, ()))})
+            for tid, view in self._tracks.items()
+        ]
+        return StateSnapshot(
+            seq=self.seq,
+            time_s=self.time_s,
+            site=site_view(self.site) if self.site else None,
+            tracks=tracks,
+            alerts=self.alerts(),
+            zones=self.zone_views(),
+            sensors=self.sensor_views(),
+            audit=self.audit(audit_limit),
+        )
 
     def collect(self, sub: Subscription) -> StateUpdate | None:
         """Everything ``sub`` has not been sent, as one update (None: nothing new)."""
@@ -420,15 +498,21 @@ class StateHub:
         if not sub.has_changes() and new_audit <= 0:
             return None
         update = StateUpdate(
-            seq=self.seq, time_s=self.time_s, published_ms=sub.published_ms,
+            seq=self.seq,
+            time_s=self.time_s,
+            published_ms=sub.published_ms,
             tracks=[self._tracks[tid] for tid in sub.tracks if tid in self._tracks],
             removed=sorted(sub.removed),
             alerts=[self._alert_views[aid] for aid in sorted(sub.alerts) if aid in self._alert_views],
-            zone_states=[ZoneStateView(zone_id=zid, state=self._zone_states[zid])
-                         for zid in sorted(sub.zone_states) if zid in self._zone_states],
+            zone_states=[
+                ZoneStateView(zone_id=zid, state=self._zone_states[zid])
+                for zid in sorted(sub.zone_states)
+                if zid in self._zone_states
+            ],
             zones=self.zone_views() if sub.zones else None,
             sensors=[self._sensor_views[sid] for sid in sorted(sub.sensors) if sid in self._sensor_views],
-            audit=list(self._audit)[len(self._audit) - new_audit:] if new_audit > 0 else [])
+            audit=list(self._audit)[len(self._audit) - new_audit :] if new_audit > 0 else [],
+        )
         sub.tracks.clear()
         sub.removed.clear()
         sub.alerts.clear()

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from raqib.model import Alert, AuditEntry, Detection, Sensor, Site, Threat, Track, Zone
+from raqib.model import Detection, Sensor, Site, StepResult, Track, Zone
 from raqib.recorder.contract import ContractError, read_recording
 from raqib.server.hub import StateHub, StepResultLike
 from raqib.server.schemas import RecordingInfo, ReplayInfo, StateSnapshot
@@ -42,15 +42,6 @@ def default_pipeline(site: Site, zones: Sequence[Zone], sensors: Sequence[Sensor
     return pipeline
 
 
-@dataclass(frozen=True, slots=True)
-class _TrackStep:
-    time_s: float
-    tracks: Sequence[Track]
-    threats: Sequence[Threat] = ()
-    alert_changes: Sequence[Alert] = ()
-    audit: Sequence[AuditEntry] = ()
-
-
 @dataclass(frozen=True)
 class Replay:
     name: str
@@ -60,8 +51,14 @@ class Replay:
 
     def info(self) -> ReplayInfo:
         times = self.times_s.tolist()
-        return ReplayInfo(name=self.name, scan_count=len(times), start_time_s=times[0] if times else None,
-                          end_time_s=times[-1] if times else None, bad_lines=self.bad_lines, times_s=times)
+        return ReplayInfo(
+            name=self.name,
+            scan_count=len(times),
+            start_time_s=times[0] if times else None,
+            end_time_s=times[-1] if times else None,
+            bad_lines=self.bad_lines,
+            times_s=times,
+        )
 
     def at(self, time_s: float) -> StateSnapshot:
         """The picture after the last scan at or before ``time_s`` (the first scan before it)."""
@@ -69,8 +66,14 @@ class Replay:
         return self.snapshots[max(index, 0)]
 
 
-def build_replay(path: Path, make_pipeline: PipelineFactory, *, zones: Sequence[Zone] = (),
-                 site: Site | None = None, trail_length: int = 30) -> Replay:
+def build_replay(
+    path: Path,
+    make_pipeline: PipelineFactory,
+    *,
+    zones: Sequence[Zone] = (),
+    site: Site | None = None,
+    trail_length: int = 30,
+) -> Replay:
     """Run the recording at ``path`` through a fresh pipeline; keep a snapshot per scan."""
     errors: list[ContractError] = []
     sensors: dict[str, Sensor] = {}
@@ -98,7 +101,9 @@ def build_replay(path: Path, make_pipeline: PipelineFactory, *, zones: Sequence[
             snapshots.append(hub.snapshot())
     else:
         for time_s in sorted(tracks):
-            hub.publish(_TrackStep(time_s, tracks[time_s]))
+            hub.publish(
+                StepResult(time_s=time_s, tracks=list(tracks[time_s]), threats=[], alert_changes=[], audit=[])
+            )
             times.append(time_s)
             snapshots.append(hub.snapshot())
     if not snapshots:
@@ -121,9 +126,11 @@ class ReplayLibrary:
     def recordings(self) -> list[RecordingInfo]:
         if not self.directory.is_dir():
             return []
-        return [RecordingInfo(name=p.name, size_bytes=p.stat().st_size)
-                for p in sorted(self.directory.iterdir())
-                if p.is_file() and RECORDING_NAME.match(p.name)]
+        return [
+            RecordingInfo(name=p.name, size_bytes=p.stat().st_size)
+            for p in sorted(self.directory.iterdir())
+            if p.is_file() and RECORDING_NAME.match(p.name)
+        ]
 
     def path_of(self, name: str) -> Path:
         path = self.directory / name
@@ -138,8 +145,9 @@ class ReplayLibrary:
         async with lock:
             replay = self._replays.get(name)
             if replay is None:
-                replay = await asyncio.to_thread(build_replay, path, self.make_pipeline,
-                                                 zones=list(self.zones()), site=self.site())
+                replay = await asyncio.to_thread(
+                    build_replay, path, self.make_pipeline, zones=list(self.zones()), site=self.site()
+                )
                 while len(self._replays) >= self.keep:
                     del self._replays[next(iter(self._replays))]
                 self._replays[name] = replay
