@@ -18,21 +18,6 @@ import json
 import sys
 from typing import Any
 
-from raqib.evaluation import EvaluationConfig, EvaluationError, evaluate_records, format_summary, summarise
-from raqib.evaluation.report import summary_to_dict
-from raqib.evaluation.warning_report import (
-    evaluation_to_dict,
-    format_warning_summary,
-    summarise_warnings,
-    warning_summary_to_dict,
-)
-from raqib.evaluation.warning_run import evaluate_recording
-from raqib.evaluation.warnings import WarningConfig
-from raqib.model import Track
-from raqib.pipeline import PipelineConfig
-from raqib.recorder.contract import read_recording
-from raqib.scenario import load_scenario
-
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -65,6 +50,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The evaluation stack (scipy, the pipeline) loads only when this command runs.
+    from raqib.evaluation import (
+        EvaluationConfig,
+        EvaluationError,
+        evaluate_records,
+        format_summary,
+        summarise,
+    )
+    from raqib.evaluation.report import summary_to_dict
+    from raqib.model import Track
+    from raqib.recorder.contract import read_recording
+
     if args.recording == "-" and args.tracks == "-":
         print("raqib eval: only one of the two files can be standard input", file=sys.stderr)
         return 2
@@ -97,6 +94,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _warnings(args: argparse.Namespace, tracking: dict[str, Any] | str | None) -> int:
+    from raqib.evaluation.warning_report import (
+        evaluation_to_dict,
+        format_warning_summary,
+        summarise_warnings,
+        warning_summary_to_dict,
+    )
+    from raqib.evaluation.warning_run import evaluate_recording
+    from raqib.evaluation.warnings import WarningConfig
+    from raqib.pipeline import PipelineConfig
+    from raqib.recorder.contract import read_recording
+    from raqib.scenario import load_scenario
+
     """The warning figures (after the tracking ones, when TRACKS was given too)."""
     try:
         scenario = load_scenario(args.scenario)
