@@ -183,25 +183,35 @@ def run_raqib(recording: Recording, association: str = "gnn") -> tuple[Outcome, 
     return outcome, PointSeries.from_arrays(times, ids, np.asarray(enu, float).reshape(-1, 3))
 
 
-def run_peer(recording: Recording, configuration: Any, limit_s: float) -> tuple[Outcome, PointSeries | None]:
+def run_peer(recording: Recording, configuration: Any, limit_s: float) -> tuple[Outcome, PointSeries, int]:
+    """A Stone Soup configuration's outcome, its tracks (those of the scans it finished, when it
+    did not finish them all) and how many scans it finished."""
     run: PeerRun = run_with_timeout(
         configuration, recording.site, recording.sensors, recording.scans, recording.settings, limit_s
     )
-    outcome = Outcome(
-        configuration.name,
-        finished=run.finished,
-        detections=run.detections_done,
-        wall_s=run.wall_s,
-        cpu_s=run.cpu_s,
-        note=run.error,
-    )
+    outcome = Outcome(configuration.name, finished=run.finished, detections=run.detections_done,
+                      wall_s=run.wall_s, cpu_s=run.cpu_s, note=run.error)  # fmt: skip
     if not run.finished:
         done = f"{run.scans_done}/{len(recording.scans)} scans" if run.scans_done else "no scan"
         outcome.note = run.error or f"did not finish in {limit_s:.0f} s ({done})"
-        return outcome, None
-    return outcome, PointSeries.from_arrays(
-        run.track_time_s, run.track_id, np.asarray(run.track_enu_m, float).reshape(-1, 3)
-    )
+    enu = np.asarray(run.track_enu_m, float).reshape(-1, 3)
+    tracks = PointSeries.from_arrays(run.track_time_s, run.track_id, enu)
+    return outcome, tracks, run.scans_done
+
+
+def score_prefix(recording: Recording, scans_done: int, peer: PointSeries, raqib: PointSeries | None) -> str:
+    """Both trackers' GOSPA over the scans an unfinished peer got through: a like-for-like note."""
+    if scans_done == 0 or raqib is None:
+        return ""
+    end_s = recording.scans[scans_done - 1].time_s
+    detections = [d for d in recording.detections if d.time_s <= end_s]
+    truths = [t for t in recording.truths if t.time_s <= end_s]
+    prefix = Recording(recording.site, recording.sensors, detections, truths, recording.scans[:scans_done],
+                       recording.settings)  # fmt: skip
+    theirs, ours = Outcome("peer", True), Outcome("raqib", True)
+    _score(prefix, peer, theirs)
+    _score(prefix, raqib, ours)
+    return f"; over those scans GOSPA {_f(theirs.gospa_m, 2)} m (raqib {_f(ours.gospa_m, 2)} m)"
 
 
 # --------------------------------------------------------------------------- long run (memory)
@@ -417,9 +427,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _score(recording, raqib_tracks, raqib)
         outcomes = [raqib]
         for configuration in [] if args.no_stonesoup else configs:
-            outcome, tracks = run_peer(recording, configuration, args.stonesoup_timeout)
-            if tracks is not None:
+            outcome, tracks, scans_done = run_peer(recording, configuration, args.stonesoup_timeout)
+            if outcome.finished:
                 _score(recording, tracks, outcome)
+            else:
+                outcome.note += score_prefix(recording, scans_done, tracks, raqib_tracks)
             outcomes.append(outcome)
             print(
                 f"  [{configuration.name}: {'finished' if outcome.finished else outcome.note}, "

@@ -35,7 +35,11 @@ class MotionConfig:
     turn_accel_sigma_ms2: float = 2.0
     ballistic_accel_sigma_ms2: float = 4.0  # absorbs the unknown drag of the actual round
     ballistic_drag_per_m: float = 1.0e-4  # rho * Cd * A / (2 m) of a nominal 107 mm rocket
-    mean_sojourn_s: float = 15.0  # how long a target stays in one mode, on average
+    mean_sojourn_s: float = 60.0  # how long a target stays in one air-breathing mode, on average
+    # A drone or aircraft does not turn into a free-falling round (nor a round back into a drone):
+    # the ballistic mode is entered or left about once in this long. Without it, the ballistic
+    # model's loose noise leaks into every straight track (GOSPA on drones-inbound 54 -> 48 m).
+    ballistic_switch_s: float = 6000.0
     initial_mode_probs: tuple[float, float, float, float] = (0.55, 0.15, 0.15, 0.15)
 
 
@@ -117,10 +121,18 @@ def predict_bank(
 
 
 def mode_transition(dt: FloatArray, config: MotionConfig) -> FloatArray:
-    """Markov mode transition matrices (N, M, M) for steps dt: stay with probability exp(-dt/tau)."""
-    stay = np.exp(-np.maximum(dt, 0.0) / config.mean_sojourn_s)
-    leave = (1.0 - stay) / (N_MODELS - 1)
-    pi = np.broadcast_to(leave[:, None, None], (len(dt), N_MODELS, N_MODELS)).copy()
-    idx = np.arange(N_MODELS)
-    pi[:, idx, idx] = stay[:, None]
+    """Markov mode transition matrices (N, M, M) for steps dt: among the air-breathing models
+    (CV, the two turns) stay with probability exp(-dt/mean_sojourn_s), switching to either other
+    alike; to or from the ballistic model with probability 1 - exp(-dt/ballistic_switch_s)."""
+    dt = np.maximum(dt, 0.0)
+    to_ballistic = 1.0 - np.exp(-dt / config.ballistic_switch_s)
+    stay = np.exp(-dt / config.mean_sojourn_s)
+    air = BALLISTIC  # the air-breathing models are the ones before it
+    pi = np.empty((len(dt), N_MODELS, N_MODELS))
+    pi[:, :air, :air] = ((1.0 - stay) * (1.0 - to_ballistic) / (air - 1))[:, None, None]
+    idx = np.arange(air)
+    pi[:, idx, idx] = (stay * (1.0 - to_ballistic))[:, None]
+    pi[:, :air, BALLISTIC] = to_ballistic[:, None]
+    pi[:, BALLISTIC, :air] = (to_ballistic / air)[:, None]
+    pi[:, BALLISTIC, BALLISTIC] = 1.0 - to_ballistic
     return pi

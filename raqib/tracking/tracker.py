@@ -48,10 +48,16 @@ CLASS_INDEX = {c.value: i for i, c in enumerate(TARGET_CLASSES)}
 class TrackerConfig:
     motion: MotionConfig = field(default_factory=MotionConfig)
     gate_probability: float = 0.9995
-    initial_speed_sigma_ms: float = 200.0  # prior on a new track's velocity, per axis: rounds fly at 300+ m/s
+    # Prior on a new track's velocity, per axis. The ballistic model's is wide (rounds fly at 300+
+    # m/s, climbing or diving steeply); the air-breathing models' is narrower, above all vertically
+    # (drones, birds and aircraft rarely climb faster than 15 m/s), which is what lets a new track
+    # settle within a few scans when the radar's elevation is coarse.
+    initial_speed_sigma_ms: float = 200.0
+    initial_horizontal_speed_sigma_ms: float = 100.0
+    initial_vertical_speed_sigma_ms: float = 10.0
     confirm_score: float = 9.0  # log-likelihood ratio to confirm (about 1e-4 false-track odds)
     delete_tentative_score: float = -4.0
-    delete_drop_score: float = 14.0  # confirmed: delete when the score falls this far below its peak
+    delete_drop_score: float = 9.0  # confirmed: delete when the score falls this far below its peak
     max_coast_s: float = 6.0  # confirmed: delete after this long without an update ...
     coast_periods: float = 4.0  # ... or this many revisit periods, whichever is longer
     identity_bonus: float = 12.0  # cost taken off a pair whose identities agree
@@ -473,16 +479,18 @@ class Tracker:
         pos_sigma = batch.approx_position_sigma_m()[fresh]
         x = np.zeros((k, 6))
         x[:, :3] = pos
-        p = np.zeros((k, 6, 6))
+        p = np.zeros((k, N_MODELS, 6, 6))
         idx = np.arange(3)
-        p[:, idx, idx] = pos_sigma[:, None] ** 2
-        v_sigma = self.config.initial_speed_sigma_ms
-        p[:, idx + 3, idx + 3] = v_sigma**2
+        p[:, :, idx, idx] = pos_sigma[:, None, None] ** 2
+        cfg = self.config
+        air_v_sigma = [cfg.initial_horizontal_speed_sigma_ms] * 2 + [cfg.initial_vertical_speed_sigma_ms]
+        p[:, :, idx + 3, idx + 3] = np.square(air_v_sigma)
+        p[:, BALLISTIC, idx + 3, idx + 3] = cfg.initial_speed_sigma_ms**2
         if "ve" in batch.layout:
             x[:, 3:] = batch.z[fresh, 3:6]
-            p[:, idx + 3, idx + 3] = np.maximum(batch.r[fresh][:, [3, 4, 5], [3, 4, 5]], 1.0)
+            p[:, :, idx + 3, idx + 3] = np.maximum(batch.r[fresh][:, None, [3, 4, 5], [3, 4, 5]], 1.0)
         new.x[:] = x[:, None, :]
-        new.p[:] = p[:, None, :, :]
+        new.p[:] = p
         new.mu[:] = np.asarray(self.config.motion.initial_mode_probs)
         new.time_s[:] = time_s
         new.first_time_s[:] = time_s

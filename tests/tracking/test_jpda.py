@@ -340,7 +340,7 @@ def test_two_close_parallel_targets_in_clutter_keep_two_tracks_without_a_swap(
     calls = _spy_on_marginals(monkeypatch)
     rng = np.random.default_rng(seed)
     tracker = Tracker(SITE, [RADAR], TrackerConfig(association="jpda", jpda=VARIANTS[variant]))
-    separation_m = 110.0  # 4 to 5 cross-range sigmas at this range: their gates overlap
+    separation_m = 100.0  # about 4 cross-range sigmas at this range: their gates overlap
     followed: dict[int, list[int]] = {}
     errors: dict[int, list[float]] = {}
     for k in range(60):
