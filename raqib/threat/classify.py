@@ -53,6 +53,7 @@ class Classifier:
         self._probs: dict[int, FloatArray] = {}
         self._declared: dict[int, int] = {}
         self._times: dict[int, float] = {}
+        self._first_times: dict[int, float] = {}
 
     def likelihoods(self, tracks: Sequence[Track]) -> FloatArray:
         """Posterior of this instant's evidence alone, (N, 5), rows summing to 1."""
@@ -65,7 +66,16 @@ class Classifier:
         speed = np.array([np.hypot(t.vel_e_ms, t.vel_n_ms) for t in tracks])
         climb = np.array([t.vel_u_ms for t in tracks])
         climb_var = np.array([t.cov_enu[35] if len(t.cov_enu) == 36 else 100.0 for t in tracks])
-        speed_3d = np.hypot(speed, climb)
+        # Each hypothesis is judged on its own model's estimate: the round on the ballistic
+        # model's velocity (where the tracker reports it), which the air-breathing models' mixture
+        # underestimates while a steep climb is still hidden in the radar's elevation noise.
+        round_velocity = np.array(
+            [
+                t.ballistic_state[3:6] if t.ballistic_state else (t.vel_e_ms, t.vel_n_ms, t.vel_u_ms)
+                for t in tracks
+            ]
+        ).reshape(n, 3)
+        speed_3d = np.linalg.norm(round_velocity, axis=1)
         rcs = np.array([np.nan if t.rcs_dbsm is None else t.rcs_dbsm for t in tracks])
         ballistic = np.clip(np.array([t.ballistic_p for t in tracks]), 0.01, 0.99)
         height = np.array([t.up_m for t in tracks])
@@ -116,7 +126,12 @@ class Classifier:
             previous = self._probs.get(track.track_id)
             last_time = self._times.get(track.track_id, track.time_s)
             now = track.time_s if time_s is None else time_s
-            weight = 1.0 - np.exp(-max(now - last_time, 0.0) / cfg.smoothing_time_s)
+            first_time = self._first_times.setdefault(track.track_id, now)
+            # A young track's latest estimate already holds all its evidence, which grows fast:
+            # smooth over half its age, up to the full time constant, so that a round is called a
+            # round on its third plot instead of after seconds of averaging its first guesses.
+            tau_s = min(cfg.smoothing_time_s, max(0.5 * (now - first_time), 1e-3))
+            weight = 1.0 - np.exp(-max(now - last_time, 0.0) / tau_s)
             smoothed = post if previous is None else (1 - weight) * previous + weight * post
             self._times[track.track_id] = now
             self._probs[track.track_id] = smoothed
@@ -142,3 +157,4 @@ class Classifier:
                 del self._probs[track_id]
                 self._declared.pop(track_id, None)
                 self._times.pop(track_id, None)
+                self._first_times.pop(track_id, None)

@@ -358,7 +358,7 @@ def update_dense_clusters(
     store.x[rows] = result.x
     store.p[rows] = result.p
     store.mu[rows] = imm.update_mode_probs(c[rows], result.mode_log_likelihood)
-    clutter_log_density = geometry.clutter_log_density(batch.layout)
+    clutter_log_density = geometry.clutter_log_density(batch)[det]
     pair_gain = result.pair_log_likelihood + np.log(geometry.pd) - clutter_log_density
     gain = found.none_beta * log_miss + np.bincount(
         found.pair_row, weights=found.pair_beta * pair_gain, minlength=len(rows)

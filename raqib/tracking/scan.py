@@ -24,6 +24,12 @@ DEFAULT_SIGMA = {
 }
 
 
+# False plots' range rates (see SensorGeometry.clutter_log_density).
+CLUTTER_SLOW_RANGE_RATE_MS = 30.0
+CLUTTER_SLOW_SHARE = 0.95
+CLUTTER_MAX_RANGE_RATE_MS = 600.0
+
+
 @dataclass(frozen=True, slots=True)
 class SensorGeometry:
     """A sensor as the tracker needs it: its place in the site frame and its statistics."""
@@ -52,8 +58,25 @@ class SensorGeometry:
             cooperative=cooperative,
         )
 
-    def clutter_log_density(self, layout: tuple[str, ...]) -> float:
-        """ln of the false-detection density in this layout's measurement space."""
+    def birth_log_ratio(self, batch: MeasurementBatch) -> FloatArray:
+        """A new track's starting score: what its first plot's range rate already says, target
+        (any rate up to CLUTTER_MAX_RANGE_RATE_MS) against clutter (mostly slow). Only the
+        credit is taken: a slow plot starts at 0 like any plot, since birds and drones are slow
+        too and must still confirm on their third plot."""
+        if "rr" not in batch.layout:
+            return np.zeros(len(batch.z))
+        rr = np.abs(batch.z[:, batch.layout.index("rr")])
+        target = 1.0 / (2 * CLUTTER_MAX_RANGE_RATE_MS)
+        fast = (1.0 - CLUTTER_SLOW_SHARE) / (2 * CLUTTER_MAX_RANGE_RATE_MS)
+        return np.where(rr > CLUTTER_SLOW_RANGE_RATE_MS, np.log(target / fast), 0.0)
+
+    def clutter_log_density(self, batch: MeasurementBatch) -> FloatArray:
+        """ln of the false-detection density at each detection of ``batch``, in its layout's
+        measurement space. False plots are spread evenly in space, but not in range rate: they
+        come from the ground, weather and rain, so almost all are slow (CLUTTER_SLOW_SHARE of
+        them within CLUTTER_SLOW_RANGE_RATE_MS) and a plot closing at 200 m/s is far less likely
+        to be one. That is what lets a radar with Doppler confirm a round on its second plot."""
+        layout = batch.layout
         rate = max(self.clutter_rate, 1e-3)
         if "e" in layout:
             volume = (2 * self.max_range_m) ** 2 * 3000.0  # m^3 around the site
@@ -66,11 +89,15 @@ class SensorGeometry:
                 volume *= np.radians(30.0)
             if "u" in layout:
                 volume *= 3000.0
-            if "rr" in layout:
-                volume *= 200.0
         else:
             volume = 2 * np.pi * (np.radians(30.0) if "el" in layout else 1.0)
-        return float(np.log(rate / volume))
+        log_density = np.full(len(batch.z), np.log(rate / volume))
+        if "rr" in layout:
+            rr = np.abs(batch.z[:, layout.index("rr")])
+            fast = (1.0 - CLUTTER_SLOW_SHARE) / (2 * CLUTTER_MAX_RANGE_RATE_MS)
+            slow = CLUTTER_SLOW_SHARE / (2 * CLUTTER_SLOW_RANGE_RATE_MS) + fast
+            log_density += np.log(np.where(rr <= CLUTTER_SLOW_RANGE_RATE_MS, slow, fast))
+        return log_density
 
 
 def _layout(det: Detection) -> tuple[str, ...]:

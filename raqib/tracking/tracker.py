@@ -49,11 +49,13 @@ class TrackerConfig:
     motion: MotionConfig = field(default_factory=MotionConfig)
     gate_probability: float = 0.9995
     # Prior on a new track's velocity, per axis. The ballistic model's is wide (rounds fly at 300+
-    # m/s, climbing or diving steeply); the air-breathing models' is narrower, above all vertically
-    # (drones, birds and aircraft rarely climb faster than 15 m/s), which is what lets a new track
-    # settle within a few scans when the radar's elevation is coarse.
+    # m/s, climbing or diving steeply); the air-breathing models' is narrow: drones and birds fly
+    # under 40 m/s and rarely climb faster than 10 m/s. That is what lets a new track settle within
+    # a few scans when the radar's elevation is coarse, and keeps a swarm's plots from pairing
+    # across drones. A faster aircraft still initiates: the ballistic model's share of the mixture
+    # keeps the second plot's gate open to 250 m/s.
     initial_speed_sigma_ms: float = 200.0
-    initial_horizontal_speed_sigma_ms: float = 100.0
+    initial_horizontal_speed_sigma_ms: float = 40.0
     initial_vertical_speed_sigma_ms: float = 10.0
     confirm_score: float = 9.0  # log-likelihood ratio to confirm (about 1e-4 false-track odds)
     delete_tentative_score: float = -4.0
@@ -64,7 +66,7 @@ class TrackerConfig:
     merge_distance_m: float = 40.0  # confirmed tracks closer than this, moving alike, are one object
     merge_speed_diff_ms: float = 8.0
     max_gate_radius_m: float = 4000.0
-    ballistic_output_p: float = 0.3  # report the ballistic model's own state above this probability
+    ballistic_output_p: float = 0.05  # report the ballistic model's own state above this probability
     spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
     jpda: jpda.JpdaConfig = field(default_factory=jpda.JpdaConfig)
@@ -291,9 +293,9 @@ class Tracker:
         pairs, cost = self._identity_rules(pairs, batch, detections)
         if len(pairs.track) == 0:
             return np.zeros(0, int)
-        clutter = geometry.clutter_log_density(batch.layout)
+        clutter = geometry.clutter_log_density(batch)
         # Cost of a pair: -ln(likelihood ratio of target to clutter); a miss costs -ln(1 - pd).
-        cost = cost - pairs.log_likelihood + clutter
+        cost = cost - pairs.log_likelihood + clutter[pairs.detection]
         soft_used = np.zeros(0, int)
         if self.config.association == "jpda":
             pairs, cost, soft_used = self._jpda(
@@ -304,7 +306,9 @@ class Tracker:
             return np.union1d(dets, soft_used)
         # A bearing that fits several tracks cannot say which of them its class hint belongs to.
         ambiguity = np.bincount(pairs.detection, minlength=len(batch.z))
-        self._update(batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter, ambiguity)
+        self._update(
+            batch, detections, geometry, time_s, tracks, dets, x_pred, p_pred, c, clutter[dets], ambiguity
+        )
         updated[tracks] = True
         return np.union1d(dets, soft_used)
 
@@ -399,7 +403,7 @@ class Tracker:
         x_pred: FloatArray,
         p_pred: FloatArray,
         c: FloatArray,
-        clutter_log_density: float,
+        clutter_log_density: FloatArray,
         ambiguity: np.ndarray,
     ) -> None:
         store = self.store
@@ -495,6 +499,7 @@ class Tracker:
         new.time_s[:] = time_s
         new.first_time_s[:] = time_s
         new.hits[:] = 1
+        new.score[:] = new.max_score[:] = geometry.birth_log_ratio(batch)[fresh]
         new.period_s[:] = geometry.period_s
         new.sensor_time_s[:, self.sensor_column[geometry.sensor.sensor_id]] = time_s
         if not geometry.cooperative:

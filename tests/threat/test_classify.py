@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from raqib.model import Track
 from raqib.threat.classify import Classifier
 
@@ -76,3 +78,23 @@ def test_probabilities_are_a_distribution_and_rounds_are_marked_ballistic() -> N
     )
     assert abs(sum(round_.class_probs.values()) - 1.0) < 1e-3
     assert round_.target_class == "rocket" and round_.ballistic
+
+
+def test_a_young_round_is_called_a_round_as_soon_as_its_evidence_is_clear() -> None:
+    """A new track's first guess (one plot's worth of evidence) must not hold the class back for
+    seconds of smoothing: on its third plot, half a second apart, it is a round."""
+    classifier = Classifier()
+    for time_s, ballistic_p in [(0.0, 0.05), (0.5, 0.6), (1.0, 0.9)]:
+        young = track(7, time_s=time_s, speed_ms=230.0, climb_ms=40.0, rcs_dbsm=None, ballistic_p=ballistic_p)
+        (called,) = classifier.classify([young], time_s)
+    assert called.target_class == "rocket"
+    assert called.class_probs["rocket"] > 0.9
+
+
+def test_a_rounds_speed_is_judged_on_the_ballistic_models_own_velocity() -> None:
+    """The air-breathing models hold a steep climb back while the elevation noise hides it; the
+    ballistic model's estimate is the one that says how fast a round flies."""
+    mixture_only = track(1, speed_ms=120.0, climb_ms=10.0, rcs_dbsm=None, ballistic_p=0.3)
+    with_state = msgspec.structs.replace(mixture_only, ballistic_state=(0.0, 0.0, 0.0, 120.0, 0.0, 190.0))
+    plain, informed = Classifier().likelihoods([mixture_only, with_state])
+    assert informed[3] > 2 * plain[3]  # index 3: rocket

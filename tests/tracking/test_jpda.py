@@ -388,7 +388,9 @@ def test_update_dense_clusters_books_the_tracks_and_leaves_unexplained_detection
     t, d = np.meshgrid(np.arange(3), np.arange(3), indexing="ij")
     pairs = gate(x_hat, p_hat, batch, t.ravel(), d.ravel(), 0.9995)
     geometry = SensorGeometry.from_sensor(RADAR, SITE)
-    log_ratio = pairs.log_likelihood - geometry.clutter_log_density(batch.layout) + np.log(geometry.pd)
+    log_ratio = (
+        pairs.log_likelihood - geometry.clutter_log_density(batch)[pairs.detection] + np.log(geometry.pd)
+    )
     done = jpda.update_dense_clusters(
         store, batch, geometry, 1.0, 0, pairs, log_ratio, store.x.copy(), store.p.copy(), store.mu.copy()
     )

@@ -1,0 +1,78 @@
+"""How new tracks start: velocity priors per model, and what a radar's Doppler says of a first plot."""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+
+from raqib.geo import enu_to_polar
+from raqib.model import Detection, Sensor
+from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition
+from raqib.tracking.tracker import Tracker
+from tests.tracking.helpers import RADAR, SITE, radar_detections
+
+DOPPLER_RADAR: Sensor = msgspec.structs.replace(RADAR, sensor_id="doppler", period_s=0.5, clutter_rate=50.0)
+
+
+def _doppler_plot(
+    position: np.ndarray, velocity: np.ndarray, time_s: float, rng: np.random.Generator
+) -> Detection:
+    r, az, el = (float(v[0]) for v in enu_to_polar(np.atleast_2d(position)))
+    radial = float(position @ velocity) / float(np.linalg.norm(position))
+    return Detection(
+        time_s=time_s,
+        sensor_id="doppler",
+        range_m=r + rng.normal(0, 10),
+        azimuth_deg=az + rng.normal(0, 0.3),
+        elevation_deg=el + rng.normal(0, 0.3),
+        range_rate_ms=radial + rng.normal(0, 0.5),
+    )
+
+
+def _scans_to_confirm(plots: list[Detection], sensor: Sensor) -> int | None:
+    tracker = Tracker(SITE, [sensor])
+    for k, plot in enumerate(plots):
+        if tracker.step([plot], plot.time_s):
+            return k + 1
+    return None
+
+
+def test_a_round_under_a_doppler_radar_is_confirmed_on_its_second_plot_and_called_ballistic() -> None:
+    rng = np.random.default_rng(3)
+    start, velocity = np.array([-4000.0, -2500.0, 300.0]), np.array([220.0, 140.0, 120.0])
+    plots = [_doppler_plot(start + velocity * 0.5 * k, velocity, 0.5 * k, rng) for k in range(4)]
+    assert _scans_to_confirm(plots, DOPPLER_RADAR) == 2
+    tracker = Tracker(SITE, [DOPPLER_RADAR])
+    tracks = [tracker.step([p], p.time_s) for p in plots[:2]][-1]
+    assert tracks[0].ballistic_p > 0.5  # only the ballistic model's prior allows such a speed
+    # The same plots without their range rates: two plots are not enough evidence.
+    blind = [msgspec.structs.replace(p, range_rate_ms=None) for p in plots]
+    assert _scans_to_confirm(blind, DOPPLER_RADAR) == 3
+
+
+def test_slow_plots_get_no_credit_from_doppler() -> None:
+    """A slow mover's plots look like ground clutter in range rate: it confirms on its third plot,
+    as it would on a radar without Doppler."""
+    rng = np.random.default_rng(4)
+    start, velocity = np.array([3000.0, 2000.0, 150.0]), np.array([-12.0, 8.0, 0.0])
+    plots = [_doppler_plot(start + velocity * 0.5 * k, velocity, 0.5 * k, rng) for k in range(5)]
+    assert _scans_to_confirm(plots, DOPPLER_RADAR) == 3
+
+
+def test_a_fast_jet_seen_by_radar_alone_still_starts_a_track() -> None:
+    """The air-breathing models' velocity prior is narrow (drones, birds); the ballistic model's
+    wide one keeps the second plot's gate open for a 250 m/s aircraft close to the radar."""
+    rng = np.random.default_rng(5)
+    tracker = Tracker(SITE, [RADAR])
+    start, velocity = np.array([-2500.0, 1500.0, 600.0]), np.array([250.0, 0.0, 0.0])
+    tracks = []
+    for k in range(6):
+        tracks = tracker.step(radar_detections(start + velocity * k, float(k), rng, clutter=5), float(k))
+    assert len(tracks) == 1
+    assert abs(tracks[0].vel_e_ms - 250.0) < 15.0
+
+
+def test_air_breathing_models_rarely_become_ballistic() -> None:
+    pi = mode_transition(np.array([1.0]), MotionConfig())[0]
+    assert pi[CV, BALLISTIC] < 1e-3 and pi[BALLISTIC, CV] < 1e-3
+    assert pi[CV, 1] > 10 * pi[CV, BALLISTIC]  # turning is far likelier than turning into a round
