@@ -127,10 +127,13 @@ class Classifier:
             last_time = self._times.get(track.track_id, track.time_s)
             now = track.time_s if time_s is None else time_s
             first_time = self._first_times.setdefault(track.track_id, now)
-            # A young track's latest estimate already holds all its evidence, which grows fast:
-            # smooth over half its age, up to the full time constant, so that a round is called a
-            # round on its third plot instead of after seconds of averaging its first guesses.
-            tau_s = min(cfg.smoothing_time_s, max(0.5 * (now - first_time), 1e-3))
+            # A round gives no time to average: when this instant's evidence says "round", a
+            # young track's first guesses are smoothed over only half its age, so that it is
+            # called a round on its third plot. Slow movers keep the full time constant: a new
+            # track's first velocity is rough, and a bird must not flash up as a drone.
+            tau_s = cfg.smoothing_time_s
+            if int(np.argmax(post)) == ROCKET:
+                tau_s = min(tau_s, max(0.5 * (now - first_time), 1e-3))
             weight = 1.0 - np.exp(-max(now - last_time, 0.0) / tau_s)
             smoothed = post if previous is None else (1 - weight) * previous + weight * post
             self._times[track.track_id] = now

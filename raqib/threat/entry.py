@@ -63,9 +63,11 @@ class EntryPredictor:
         cov: FloatArray,
         zone: ZoneGeometry,
         turn_rate_rad_s: FloatArray | None = None,
+        horizon_s: FloatArray | None = None,
     ) -> EntryPrediction:
         """Tracks' ENU states (N,6) and covariances (N,6,6) against one zone; a track with a
-        turn rate (N,) rad/s, counter-clockwise, flies that coordinated turn."""
+        turn rate (N,) rad/s, counter-clockwise, flies that coordinated turn; a track with its
+        own horizon (N,) s is predicted no further ahead than that."""
         n = len(state)
         if n == 0:
             empty = np.zeros(0)
@@ -81,6 +83,8 @@ class EntryPredictor:
         # Aircraft in powered flight level off rather than fly into the ground.
         np.maximum(path[..., 2], self.config.ground_clearance_m, out=path[..., 2])
         inside = zone.contains(path.reshape(-1, 3)).reshape(n, len(self._draws), len(times))
+        if horizon_s is not None:
+            inside &= times[None, None, :] <= horizon_s[:, None, None]
         enters = inside.any(axis=2)
         first = np.where(enters, inside.argmax(axis=2), -1)
         probability = enters.mean(axis=1)

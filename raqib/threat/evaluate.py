@@ -18,6 +18,7 @@ from raqib.geo import distance_to_polygon_m, enu_to_geodetic, points_in_polygon
 from raqib.model import Authorisation, Site, Threat, Track, Zone
 from raqib.threat.ballistic import DragEstimator, ImpactConfig, ellipse_touches_polygon, predict_impact
 from raqib.threat.entry import EntryConfig, EntryPredictor
+from raqib.threat.straight import StraightConfig, StraightFit, StraightLineEstimator
 from raqib.threat.turning import TurnEstimator
 from raqib.threat.zones import ZoneGeometry, zone_geometries
 
@@ -28,12 +29,22 @@ KIND_WEIGHT = {"protected": 1.0, "restricted": 0.6, "warning": 0.4}
 @dataclass(frozen=True, slots=True)
 class ThreatConfig:
     entry: EntryConfig = field(default_factory=EntryConfig)
+    straight: StraightConfig = field(default_factory=StraightConfig)
     impact: ImpactConfig = field(default_factory=ImpactConfig)
     hostile_probability: float = 0.6  # P(drone) + P(rocket) + half P(unknown) to count as a threat
     min_age_s: float = 4.0  # a track in powered flight must have been followed this long first
     ballistic_probability: float = 0.6  # P(rocket) to predict an impact
+    # Two plots (a Doppler radar confirms a round on them) give too rough an impact to warn on.
     min_ballistic_hits: int = 3
     reach_margin_m: float = 500.0
+    # A drone whose history shows it loitering (straight.py) is not flown straight far ahead:
+    # its straight moments are the sides of its circuit. It is judged over this horizon only,
+    # which still warns a loiterer that breaks off at a zone before it gets there.
+    loiter_horizon_s: float = 20.0
+    # A straight line is extrapolated no further ahead than this many times the straight
+    # flight the track has shown (its straight fit's baseline; without one, its age): a drone
+    # orbiting near a zone points at it for a few seconds at a time.
+    extrapolation_factor: float = 5.0
 
 
 def _is_authorised(
@@ -70,6 +81,9 @@ class ThreatEvaluator:
         self.permits = {a.identity: a for a in authorisations}
         self.drag = DragEstimator(self.config.impact)
         self.turns = TurnEstimator()
+        self.straight = StraightLineEstimator(self.config.straight)
+        self._fit: StraightFit | None = None
+        self._fit_row: dict[int, int] = {}
         self.set_zones(zones)
 
     def set_zones(self, zones: Sequence[Zone]) -> None:
@@ -87,8 +101,29 @@ class ThreatEvaluator:
             for t in tracks
         ]
 
+    def _record_motion(self, tracks: Sequence[Track], time_s: float) -> StraightFit | None:
+        """Every track's position goes into its history from its first output (not only once it
+        is a candidate), so a straight run is measured from the start."""
+        if not tracks:
+            return None
+        cov = np.array(
+            [np.reshape(t.cov_enu, (6, 6)) if len(t.cov_enu) == 36 else np.eye(6) * 100.0 for t in tracks]
+        )
+        fit = self.straight.update(
+            [t.track_id for t in tracks],
+            time_s,
+            np.array([[t.east_m, t.north_m] for t in tracks]),
+            0.5 * (cov[:, 0, 0] + cov[:, 1, 1]),
+            np.array([[t.vel_e_ms, t.vel_n_ms] for t in tracks]),
+            cov[:, 3:5, 3:5],
+        )
+        self.straight.forget({t.track_id for t in tracks})
+        return fit
+
     def evaluate(self, tracks: Sequence[Track], time_s: float) -> list[Threat]:
         cfg = self.config
+        self._fit = self._record_motion(tracks, time_s)
+        self._fit_row = {t.track_id: i for i, t in enumerate(tracks)}
         candidates = [
             t
             for t in tracks
@@ -133,6 +168,29 @@ class ThreatEvaluator:
             [np.reshape(t.cov_enu, (6, 6)) if len(t.cov_enu) == 36 else np.eye(6) * 100.0 for t in tracks]
         )
         turn_rate = self.turns.update(tracks, time_s)
+        # A track flying straight (no steady turn) is predicted on the velocity of its own
+        # straight run, which knows its heading better than the filter does (straight.py).
+        own_horizon = None
+        if self._fit is not None:
+            rows = np.array([self._fit_row[t.track_id] for t in tracks], np.intp)
+            age = np.array([time_s - (t.first_detection_time_s or t.time_s) for t in tracks])
+            shown = np.where(self._fit.valid[rows], self._fit.baseline_s[rows], age)
+            own_horizon = np.where(
+                self._fit.loitering[rows],
+                self.config.loiter_horizon_s,
+                np.where(
+                    turn_rate != 0,
+                    np.inf,
+                    np.maximum(self.config.extrapolation_factor * shown, self.config.loiter_horizon_s),
+                ),
+            )
+            use = self._fit.valid[rows] & (turn_rate == 0)
+            chosen = rows[use]
+            state[use, 3:5] = self._fit.velocity_en_ms[chosen]
+            # The fit's errors are its own: no correlation with the filter's other states.
+            cov[use, 3:5, :] = 0.0
+            cov[use, :, 3:5] = 0.0
+            cov[use, 3:5, 3:5] = self._fit.velocity_var_ms2[chosen, None, None] * np.eye(2)
         speed = np.linalg.norm(state[:, 3:], axis=1)
         pos_sigma = np.sqrt(np.maximum(cov[:, 0, 0] + cov[:, 1, 1], 0))
         horizon = self.config.entry.horizon_s
@@ -142,7 +200,13 @@ class ThreatEvaluator:
             reachable = np.flatnonzero(gap <= speed * horizon + 3 * pos_sigma + self.config.reach_margin_m)
             if len(reachable) == 0:
                 continue
-            pred = self.entry.predict(state[reachable], cov[reachable], zone, turn_rate[reachable])
+            pred = self.entry.predict(
+                state[reachable],
+                cov[reachable],
+                zone,
+                turn_rate[reachable],
+                None if own_horizon is None else own_horizon[reachable],
+            )
             for k, i in enumerate(reachable.tolist()):
                 track = tracks[i]
                 probability = float(pred.probability[k])

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.special import chdtri
 
@@ -23,6 +21,8 @@ from raqib.tracking.imm import inverse_and_logdet
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 
 IntArray = np.ndarray
+# Below this many (track, detection) combinations, candidate_pairs measures them all.
+BRUTE_FORCE_PAIRS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,12 @@ def candidate_pairs(
     not make every confirmed track search as far; each bucket is one sparse-distance query."""
     if len(track_pos_m) == 0 or len(det_pos_m) == 0:
         return np.zeros(0, int), np.zeros(0, int)
+    if len(track_pos_m) * len(det_pos_m) <= BRUTE_FORCE_PAIRS:
+        # Few enough to measure every distance at once: cheaper than building trees.
+        offset = track_pos_m[:, None, :] - det_pos_m[None, :, :]
+        distance = np.sqrt(np.einsum("tdk,tdk->td", offset, offset))
+        t, d = np.nonzero(distance <= track_radius_m[:, None])
+        return t, d
     det_tree = cKDTree(det_pos_m)
     bucket = np.ceil(np.log2(np.maximum(track_radius_m, 1.0))).astype(int)
     out_t: list[IntArray] = []
@@ -101,12 +107,28 @@ def gate(
 
 
 def clusters(n_tracks: int, n_dets: int, tracks: IntArray, dets: IntArray) -> IntArray:
-    """Label of the connected component of each pair in the track-detection graph."""
+    """Label of the connected component of each pair in the track-detection graph: the
+    smallest node of the component (tracks are nodes 0..n_tracks-1, detections follow).
+
+    Labels are found by hooking each pair's larger label under its smaller one and then
+    jumping pointers, a few array passes; the common clusters of one pair take one pass."""
     if len(tracks) == 0:
         return np.zeros(0, int)
-    graph = coo_matrix((np.ones(len(tracks)), (tracks, n_tracks + dets)), shape=(n_tracks + n_dets,) * 2)
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels[tracks])
+    u = np.asarray(tracks, np.intp)
+    v = np.asarray(dets, np.intp) + n_tracks
+    parent = np.arange(n_tracks + n_dets)
+    while True:
+        pu, pv = parent[u], parent[v]
+        differ = pu != pv
+        if not differ.any():
+            return pu
+        pu, pv = pu[differ], pv[differ]
+        np.minimum.at(parent, np.maximum(pu, pv), np.minimum(pu, pv))
+        while True:  # every node straight to its root
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
 
 
 def assign_gnn(
@@ -119,16 +141,16 @@ def assign_gnn(
         return np.zeros(0, int), np.zeros(0, int)
     labels = clusters(n_tracks, n_dets, pairs.track, pairs.detection)
     usable = cost < miss_cost
-    n_labels = int(labels.max()) + 1
-    tracks_in = np.zeros(n_labels, int)
-    dets_in = np.zeros(n_labels, int)
-    np.add.at(tracks_in, labels[np.unique(np.c_[labels, pairs.track], axis=0, return_index=True)[1]], 1)
-    np.add.at(dets_in, labels[np.unique(np.c_[labels, pairs.detection], axis=0, return_index=True)[1]], 1)
-    # A cluster with one track or one detection (a star) is solved by its cheapest pair.
-    star = (tracks_in[labels] == 1) | (dets_in[labels] == 1)
+    # A cluster with one track or one detection (a star) is solved by its cheapest pair. Its
+    # one track (detection) has all of the cluster's pairs; in any other cluster, none has.
+    cluster_pairs = np.bincount(labels)[labels]
+    star = (np.bincount(pairs.track)[pairs.track] == cluster_pairs) | (
+        np.bincount(pairs.detection)[pairs.detection] == cluster_pairs
+    )
     star_pairs = np.flatnonzero(star & usable)
     order = star_pairs[np.lexsort((cost[star_pairs], labels[star_pairs]))]
-    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]] if len(order) else order
+    ranked = labels[order]
+    first = order[np.concatenate(([True], ranked[1:] != ranked[:-1]))] if len(order) else order
     out_t = [pairs.track[first]]
     out_d = [pairs.detection[first]]
     # The rest need the Hungarian algorithm, cluster by cluster.
@@ -187,14 +209,21 @@ def assign_mutual_best(pairs: Pairs, cost: FloatArray, rounds: int = 3) -> tuple
     for _ in range(rounds):
         if len(tracks) == 0:
             break
-        order = np.lexsort((costs, tracks))
-        best_of_track = order[np.r_[True, tracks[order][1:] != tracks[order][:-1]]]
-        order = np.lexsort((costs, dets))
-        best_of_det = order[np.r_[True, dets[order][1:] != dets[order][:-1]]]
-        mutual = np.intersect1d(best_of_track, best_of_det)
+        best = np.zeros((2, len(tracks)), bool)  # the pair is its track's best; its detection's
+        for row, owner in enumerate((tracks, dets)):
+            order = np.lexsort((costs, owner))
+            ranked = owner[order]
+            first = np.ones(len(order), bool)
+            first[1:] = ranked[1:] != ranked[:-1]
+            best[row, order[first]] = True
+        mutual = np.flatnonzero(best[0] & best[1])
         out_t.append(tracks[mutual])
         out_d.append(dets[mutual])
-        keep = ~np.isin(tracks, tracks[mutual]) & ~np.isin(dets, dets[mutual])
+        taken_track = np.zeros(int(tracks.max()) + 1, bool)
+        taken_track[tracks[mutual]] = True
+        taken_det = np.zeros(int(dets.max()) + 1, bool)
+        taken_det[dets[mutual]] = True
+        keep = ~taken_track[tracks] & ~taken_det[dets]
         tracks, dets, costs = tracks[keep], dets[keep], costs[keep]
     if not out_t:
         return np.zeros(0, int), np.zeros(0, int)

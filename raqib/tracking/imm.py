@@ -42,6 +42,13 @@ def combine(x: FloatArray, p: FloatArray, mu: FloatArray) -> tuple[FloatArray, F
     return x_hat, p_hat
 
 
+# The 3x3 adjugate, entry k = 3 * row + column: s[A] * s[B] - s[C] * s[D] (flat indices).
+_ADJ3_A = np.array([4, 2, 1, 5, 0, 2, 3, 1, 0])
+_ADJ3_B = np.array([8, 7, 5, 6, 8, 3, 7, 6, 4])
+_ADJ3_C = np.array([5, 1, 2, 3, 2, 0, 4, 0, 1])
+_ADJ3_D = np.array([7, 8, 4, 8, 6, 5, 6, 7, 3])
+
+
 def inverse_and_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Inverses and log-determinants of a stack of symmetric positive-definite matrices (...,Z,Z).
 
@@ -56,22 +63,11 @@ def inverse_and_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
         adj = np.stack([np.stack([d, -b], -1), np.stack([-c, a], -1)], -2)
         return adj / det[..., None, None], np.log(det)
     if z == 3:
-        m = s
-        c00 = m[..., 1, 1] * m[..., 2, 2] - m[..., 1, 2] * m[..., 2, 1]
-        c01 = m[..., 1, 2] * m[..., 2, 0] - m[..., 1, 0] * m[..., 2, 2]
-        c02 = m[..., 1, 0] * m[..., 2, 1] - m[..., 1, 1] * m[..., 2, 0]
-        det = m[..., 0, 0] * c00 + m[..., 0, 1] * c01 + m[..., 0, 2] * c02
-        adj = np.empty_like(m)
-        adj[..., 0, 0] = c00
-        adj[..., 1, 0] = c01
-        adj[..., 2, 0] = c02
-        adj[..., 0, 1] = m[..., 0, 2] * m[..., 2, 1] - m[..., 0, 1] * m[..., 2, 2]
-        adj[..., 1, 1] = m[..., 0, 0] * m[..., 2, 2] - m[..., 0, 2] * m[..., 2, 0]
-        adj[..., 2, 1] = m[..., 0, 1] * m[..., 2, 0] - m[..., 0, 0] * m[..., 2, 1]
-        adj[..., 0, 2] = m[..., 0, 1] * m[..., 1, 2] - m[..., 0, 2] * m[..., 1, 1]
-        adj[..., 1, 2] = m[..., 0, 2] * m[..., 1, 0] - m[..., 0, 0] * m[..., 1, 2]
-        adj[..., 2, 2] = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
-        return adj / det[..., None, None], np.log(det)
+        # Every entry of the adjugate is a*b - c*d of four entries of s (flat, row-major).
+        flat = s.reshape(*s.shape[:-2], 9)
+        adj = flat[..., _ADJ3_A] * flat[..., _ADJ3_B] - flat[..., _ADJ3_C] * flat[..., _ADJ3_D]
+        det = flat[..., 0] * adj[..., 0] + flat[..., 1] * adj[..., 3] + flat[..., 2] * adj[..., 6]
+        return adj.reshape(s.shape) / det[..., None, None], np.log(det)
     _, logdet = np.linalg.slogdet(s)
     return np.asarray(np.linalg.inv(s)), np.asarray(logdet)
 

@@ -44,6 +44,8 @@ class TrackStore:
         default_factory=lambda: np.zeros(0, object)
     )  # "adsb" | "remoteid" | ...
     callsign: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    # The track's row in the tracker's latest scan prediction; -1 for a track started since.
+    scan_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -88,4 +90,5 @@ class TrackStore:
             )
             setattr(store, f.name, array)
         store.track_id[:] = -1
+        store.scan_row[:] = -1
         return store

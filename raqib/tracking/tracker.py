@@ -42,6 +42,7 @@ from raqib.tracking.scan import SensorGeometry, build_batches
 from raqib.tracking.store import TrackStore
 
 CLASS_INDEX = {c.value: i for i, c in enumerate(TARGET_CLASSES)}
+CLASS_NAMES = [c.value for c in TARGET_CLASSES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class TrackerConfig:
     merge_distance_m: float = 40.0  # confirmed tracks closer than this, moving alike, are one object
     merge_speed_diff_ms: float = 8.0
     max_gate_radius_m: float = 4000.0
+    min_gate_mode_p: float = 0.1  # each air-breathing model's least weight in the gate's covariance
     ballistic_output_p: float = 0.05  # report the ballistic model's own state above this probability
     spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
@@ -81,6 +83,20 @@ class TrackerStats:
     tracks_confirmed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _ScanPrediction:
+    """The latest scan's prediction of every track it found (rows as ``TrackStore.scan_row``)
+    and which of them that scan updated."""
+
+    time_s: float
+    x_hat: FloatArray
+    p_hat: FloatArray
+    c: FloatArray
+    x_pred: FloatArray
+    p_pred: FloatArray
+    updated: np.ndarray
+
+
 class Tracker:
     """Feed it scans with ``step``; read confirmed tracks back as Track records."""
 
@@ -93,6 +109,7 @@ class Tracker:
         self.clock_s = -np.inf
         self.stats = TrackerStats()
         self._next_id = 1
+        self._scan_prediction: _ScanPrediction | None = None
         for sensor in sensors:
             self.add_sensor(sensor)
 
@@ -106,6 +123,7 @@ class Tracker:
     def step(self, detections: Sequence[Detection], time_s: float) -> list[Track]:
         """Process every scan in ``detections`` (grouped by time and sensor, in time order),
         then return the confirmed tracks predicted to ``time_s``."""
+        self._scan_prediction = None
         scans: dict[tuple[float, str], list[Detection]] = defaultdict(list)
         for det in detections:
             scans[(det.time_s, det.sensor_id)].append(det)
@@ -114,7 +132,7 @@ class Tracker:
         self._delete_stale(max(time_s, self.clock_s))
         # One prediction of the confirmed tracks serves both the duplicate check and the output.
         rows = np.flatnonzero(self.store.confirmed)
-        predicted = self.predicted_state(rows, time_s, per_model=True)
+        predicted = self._output_prediction(rows, time_s)
         drop = self._merge_duplicates(rows, predicted[0], predicted[1])
         if drop.any():
             self.store.keep(~drop)
@@ -142,19 +160,33 @@ class Tracker:
         x_pred, p_pred = predict_bank(x0, p0, dt, self.config.motion)
         x_hat, p_hat = imm.combine(x_pred, p_pred, c)
         updated = np.zeros(n, bool)
+        store.scan_row[:] = np.arange(n)
+        self._scan_prediction = _ScanPrediction(time_s, x_hat, p_hat, c, x_pred, p_pred, updated)
         new_tracks: list[TrackStore] = []
+        # The gate must hold a target that has just begun to manoeuvre, whatever the mode
+        # probabilities say of the straight flight so far: it is drawn with the turn models
+        # weighted at least min_gate_mode_p each (an erratic bird close to the radar otherwise
+        # leaves its track's gate, and a second track starts on it).
+        p_gate = imm.combine(x_pred, p_pred, self._gate_weights(c))[1]
         for batch in build_batches(detections, geometry, self.site):
             used = self._associate_and_update(
-                batch, detections, geometry, time_s, x_pred, p_pred, c, x_hat, p_hat, updated
+                batch, detections, geometry, time_s, x_pred, p_pred, c, x_hat, p_gate, updated
             )
             if not batch.is_bearing_only:
-                fresh = np.setdiff1d(np.arange(len(batch.z)), used)
+                unused = np.ones(len(batch.z), bool)
+                unused[used] = False
+                fresh = np.flatnonzero(unused)
                 if len(fresh):
                     new_tracks.append(self._initiate(batch, fresh, detections, geometry, time_s))
         self._score_misses(geometry, x_hat, updated, sensor_id)
         for fresh_store in new_tracks:
             self.store.append(fresh_store)
         self._confirm_and_delete()
+
+    def _gate_weights(self, c: FloatArray) -> FloatArray:
+        weights = c.copy()
+        weights[:, :BALLISTIC] = np.maximum(weights[:, :BALLISTIC], self.config.min_gate_mode_p)
+        return np.asarray(weights / weights.sum(axis=1, keepdims=True))
 
     def confirmed_tracks(self, time_s: float) -> list[Track]:
         """The confirmed tracks, predicted to ``time_s``."""
@@ -174,8 +206,9 @@ class Tracker:
         store = self.store
         if len(rows) == 0:
             return []
-        lat, lon, alt = enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2], self.site)
-        lat, lon, alt = np.atleast_1d(lat), np.atleast_1d(lon), np.atleast_1d(alt)
+        lat, lon, alt = (
+            np.atleast_1d(a) for a in enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2], self.site)
+        )
         sensor_names = list(self.sensor_column)
         recent = store.sensor_time_s[rows] >= (time_s - 10.0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -185,20 +218,40 @@ class Tracker:
         ballistic_rows = np.flatnonzero(ballistic).tolist()
         ballistic_x = {k: tuple(x_models[k, BALLISTIC].tolist()) for k in ballistic_rows}
         ballistic_p = {k: tuple(p_models[k, BALLISTIC].ravel().tolist()) for k in ballistic_rows}
-        has_votes = store.class_votes[rows].sum(axis=1) > 0
+        votes = store.class_votes[rows]
+        vote_total = votes.sum(axis=1)
+        has_votes = (vote_total > 0).tolist()
+        vote_list = votes.tolist()
+        vote_shares = (votes / np.where(vote_total > 0, vote_total, 1.0)[:, None]).tolist()
         # Tracks share few combinations of sources: name each combination once.
         source_keys = np.packbits(recent, axis=1)
+        width = source_keys.shape[1]
+        packed_keys = source_keys.tobytes()
         source_names: dict[bytes, tuple[str, ...]] = {}
         x_list = x_hat.tolist()
         lat_list, lon_list, alt_list = lat.tolist(), lon.tolist(), alt.tolist()
         ballistic_mu = mu[:, BALLISTIC].tolist()
+        # Every column as a Python list once: no NumPy scalar per track and field.
+        columns = zip(
+            store.track_id[rows].tolist(),
+            store.identity[rows].tolist(),
+            store.callsign[rows].tolist(),
+            store.spoofing_suspected[rows].tolist(),
+            store.first_time_s[rows].tolist(),
+            store.hits[rows].tolist(),
+            rcs.tolist(),
+            store.identity_kind[rows].tolist(),
+            strict=True,
+        )
+        time_s = float(time_s)
         tracks = []
-        for k, row in enumerate(rows.tolist()):
+        for k, fields in enumerate(columns):
+            track_id, identity, callsign, spoofing, first_time_s, hits, rcs_k, identity_kind = fields
             x = x_list[k]
             tracks.append(
                 Track(
-                    time_s=float(time_s),
-                    track_id=int(store.track_id[row]),
+                    time_s=time_s,
+                    track_id=track_id,
                     lat_deg=lat_list[k],
                     lon_deg=lon_list[k],
                     alt_m=alt_list[k],
@@ -210,17 +263,23 @@ class Tracker:
                     vel_u_ms=x[5],
                     cov_enu=tuple(covariances[k]),
                     sources=self._source_names(
-                        source_keys[k].tobytes(), recent[k], sensor_names, source_names
+                        packed_keys[k * width : (k + 1) * width], recent[k], sensor_names, source_names
                     ),
-                    identity=store.identity[row],
-                    callsign=store.callsign[row],
-                    spoofing_suspected=bool(store.spoofing_suspected[row]),
-                    first_detection_time_s=float(store.first_time_s[row]),
-                    hits=int(store.hits[row]),
+                    identity=identity,
+                    callsign=callsign,
+                    spoofing_suspected=spoofing,
+                    first_detection_time_s=first_time_s,
+                    hits=hits,
                     ballistic_p=ballistic_mu[k],
-                    rcs_dbsm=None if np.isnan(rcs[k]) else float(rcs[k]),
-                    reported_class=self._vote_dict(store.class_votes[row]) if has_votes[k] else {},
-                    identity_kind=store.identity_kind[row],
+                    rcs_dbsm=None if rcs_k != rcs_k else rcs_k,  # NaN: no RCS seen
+                    reported_class={
+                        name: share
+                        for name, vote, share in zip(CLASS_NAMES, vote_list[k], vote_shares[k], strict=True)
+                        if vote > 0
+                    }
+                    if has_votes[k]
+                    else {},
+                    identity_kind=identity_kind,
                     ballistic_state=ballistic_x.get(k, ()),
                     ballistic_cov=ballistic_p.get(k, ()),
                 )
@@ -242,6 +301,42 @@ class Tracker:
             return x_hat, p_hat, c, x_pred, p_pred
         return x_hat, p_hat, c
 
+    def _output_prediction(self, rows: np.ndarray, time_s: float) -> tuple[FloatArray, ...]:
+        """``predicted_state(rows, time_s, per_model=True)``, with what this step already knows:
+        a track the latest scan (at ``time_s``) predicted but did not update keeps that
+        prediction, and one updated or started at ``time_s`` needs none (predicting by 0 s is
+        the identity while every mode probability is above mix's floor). Only the rest, if any,
+        are predicted here."""
+        scan = self._scan_prediction
+        if scan is None or scan.time_s != time_s or len(rows) == 0:
+            return self.predicted_state(rows, time_s, per_model=True)
+        store = self.store
+        scan_row = store.scan_row[rows]
+        cached = scan_row >= 0
+        cached[cached] = ~scan.updated[scan_row[cached]]
+        mu = store.mu[rows]
+        still = ~cached & (store.time_s[rows] == time_s) & (mu.min(axis=1) >= 1e-12)
+        other = ~(cached | still)
+        parts: list[tuple[np.ndarray, tuple[FloatArray, ...]]] = []
+        if cached.any():
+            at = scan_row[cached]
+            parts.append(
+                (cached, (scan.x_hat[at], scan.p_hat[at], scan.c[at], scan.x_pred[at], scan.p_pred[at]))
+            )
+        if still.any():
+            x, p = store.x[rows[still]], store.p[rows[still]]
+            x_hat, p_hat = imm.combine(x, p, mu[still])
+            parts.append((still, (x_hat, p_hat, mu[still], x, p)))
+        if other.any():
+            parts.append((other, self.predicted_state(rows[other], time_s, per_model=True)))
+        if len(parts) == 1:
+            return parts[0][1]
+        out = tuple(np.empty((len(rows), *a.shape[1:])) for a in parts[0][1])
+        for mask, arrays in parts:
+            for target, values in zip(out, arrays, strict=True):
+                target[mask] = values
+        return out
+
     # ------------------------------------------------------------------ internals
 
     @staticmethod
@@ -251,13 +346,6 @@ class Tracker:
         if key not in cache:
             cache[key] = tuple(names[j] for j in np.flatnonzero(recent))
         return cache[key]
-
-    @staticmethod
-    def _vote_dict(votes: FloatArray) -> dict[str, float]:
-        total = votes.sum()
-        if total <= 0:
-            return {}
-        return {c.value: float(v / total) for c, v in zip(TARGET_CLASSES, votes, strict=True) if v > 0}
 
     def _associate_and_update(
         self,
@@ -322,7 +410,9 @@ class Tracker:
             pairs.track[firm], pairs.detection[firm], pairs.mahalanobis2[firm], pairs.log_likelihood[firm]
         )
         tracks, dets = assign_gnn(len(store), n_dets, confirmed_pairs, cost[firm], miss_cost=1e6)
-        rest = ~firm & ~np.isin(pairs.detection, dets)
+        taken = np.zeros(n_dets, bool)
+        taken[dets] = True
+        rest = ~firm & ~taken[pairs.detection]
         if not rest.any():
             return tracks, dets
         tentative_pairs = Pairs(

@@ -8,7 +8,7 @@ import numpy as np
 from raqib.geo import enu_to_polar
 from raqib.model import Detection, Sensor
 from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition
-from raqib.tracking.tracker import Tracker
+from raqib.tracking.tracker import Tracker, TrackerConfig
 from tests.tracking.helpers import RADAR, SITE, radar_detections
 
 DOPPLER_RADAR: Sensor = msgspec.structs.replace(RADAR, sensor_id="doppler", period_s=0.5, clutter_rate=50.0)
@@ -76,3 +76,31 @@ def test_air_breathing_models_rarely_become_ballistic() -> None:
     pi = mode_transition(np.array([1.0]), MotionConfig())[0]
     assert pi[CV, BALLISTIC] < 1e-3 and pi[BALLISTIC, CV] < 1e-3
     assert pi[CV, 1] > 10 * pi[CV, BALLISTIC]  # turning is far likelier than turning into a round
+
+
+def test_a_bird_breaking_away_close_to_the_radar_keeps_one_track() -> None:
+    """After a long straight leg the CV model holds nearly all the probability and its gate is a
+    few metres wide at short range; the gate keeps room for a manoeuvre, so a sudden turn is
+    followed by the same track, not by a second one started beside it."""
+
+    def runs_with_a_second_track(min_gate_mode_p: float) -> int:
+        count = 0
+        for seed in range(12):
+            rng = np.random.default_rng(seed)
+            tracker = Tracker(SITE, [RADAR], TrackerConfig(min_gate_mode_p=min_gate_mode_p))
+            position, velocity = np.array([600.0, -700.0, 60.0]), np.array([12.0, 0.0, 0.0])
+            ids: set[int] = set()
+            for k in range(60):
+                if 40 <= k < 48:  # a break: 90 degrees in 8 s, climbing
+                    heading = (k - 39) * np.pi / 16
+                    velocity = np.array([12.0 * np.cos(heading), 12.0 * np.sin(heading), 0.5])
+                elif k == 48:
+                    velocity[2] = 0.0
+                position = position + velocity
+                tracks = tracker.step(radar_detections(position, float(k), rng), float(k))
+                ids |= {t.track_id for t in tracks if k >= 30}
+            count += len(ids) > 1
+        return count
+
+    assert runs_with_a_second_track(0.1) == 0
+    assert runs_with_a_second_track(0.0) >= 1  # without the floor, the turn starts a second track
