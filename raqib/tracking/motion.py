@@ -51,40 +51,6 @@ class MotionConfig:
     initial_mode_probs: tuple[float, float, float, float] = (0.55, 0.15, 0.15, 0.15)
 
 
-def _noise(dt: FloatArray, sigma_h: float, sigma_v: float) -> FloatArray:
-    """Discrete white-noise acceleration covariance Q(dt) for (N,) steps -> (N, 6, 6)."""
-    dt2, dt3, dt4 = dt**2, dt**3, dt**4
-    q = np.zeros((len(dt), 6, 6))
-    for axis, sigma in ((0, sigma_h), (1, sigma_h), (2, sigma_v)):
-        s2 = sigma * sigma
-        q[:, axis, axis] = dt4 / 4 * s2
-        q[:, axis, axis + 3] = q[:, axis + 3, axis] = dt3 / 2 * s2
-        q[:, axis + 3, axis + 3] = dt2 * s2
-    return q
-
-
-def _cv_transition(dt: FloatArray) -> FloatArray:
-    f = np.broadcast_to(np.eye(6), (len(dt), 6, 6)).copy()
-    f[:, 0, 3] = f[:, 1, 4] = f[:, 2, 5] = dt
-    return f
-
-
-def _ct_transition(dt: FloatArray, omega_rad_s: float) -> FloatArray:
-    """x' = F x for a horizontal turn at a known rate; vertical motion is constant velocity."""
-    f = _cv_transition(dt)
-    wt = omega_rad_s * dt
-    s, c = np.sin(wt), np.cos(wt)
-    f[:, 0, 3] = s / omega_rad_s
-    f[:, 0, 4] = -(1 - c) / omega_rad_s
-    f[:, 1, 3] = (1 - c) / omega_rad_s
-    f[:, 1, 4] = s / omega_rad_s
-    f[:, 3, 3] = c
-    f[:, 3, 4] = -s
-    f[:, 4, 3] = s
-    f[:, 4, 4] = c
-    return f
-
-
 AIR_DENSITY_SCALE_HEIGHT_M = 8500.0
 
 
@@ -121,8 +87,10 @@ def predict_bank(
 ) -> tuple[FloatArray, FloatArray]:
     """Predict every model of every track by dt (N,): x (N, M, 6), P (N, M, 6, 6) -> same shapes.
 
-    The bank's transitions and noises are built for all models at once (the same entries as
-    _cv_transition, _ct_transition and _noise give, model by model)."""
+    The bank's transitions and white-noise acceleration covariances are built for all models
+    at once: CV, the two coordinated turns (horizontal position and velocity rotate at a known
+    rate; vertical motion is constant velocity) and the ballistic model, which is CV plus the
+    acceleration of gravity and drag applied as a known input."""
     n = len(dt)
     omega = np.radians(config.turn_rate_deg_s)
     transitions = np.empty((n, N_MODELS, STATE_DIM, STATE_DIM))

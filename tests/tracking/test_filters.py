@@ -7,7 +7,15 @@ import pytest
 
 from raqib.tracking import imm
 from raqib.tracking.measurement import innovation, predict_measurement
-from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition, predict_bank
+from raqib.tracking.motion import (
+    BALLISTIC,
+    CT_LEFT,
+    CT_RIGHT,
+    CV,
+    MotionConfig,
+    mode_transition,
+    predict_bank,
+)
 
 
 @pytest.mark.parametrize(
@@ -91,3 +99,16 @@ def test_small_matrix_inverse_and_log_determinant_match_lapack(size: int) -> Non
     inverse, logdet = imm.inverse_and_logdet(s)
     assert np.allclose(inverse, np.linalg.inv(s))
     assert np.allclose(logdet, np.linalg.slogdet(s)[1])
+
+
+def test_the_turn_models_rotate_the_velocity_at_their_rate() -> None:
+    x = np.zeros((1, 4, 6))
+    x[0, :, 3] = 10.0  # east at 10 m/s
+    p = np.broadcast_to(np.eye(6), (1, 4, 6, 6)).copy()
+    quarter_s = 90.0 / MotionConfig().turn_rate_deg_s
+    x_pred, _ = predict_bank(x, p, np.array([quarter_s]), MotionConfig())
+    radius_m = 10.0 / np.radians(MotionConfig().turn_rate_deg_s)
+    assert np.allclose(x_pred[0, CT_LEFT, 3:5], [0.0, 10.0], atol=1e-9)  # counter-clockwise: now north
+    assert np.allclose(x_pred[0, CT_RIGHT, 3:5], [0.0, -10.0], atol=1e-9)
+    assert np.allclose(x_pred[0, CT_LEFT, :2], [radius_m, radius_m], atol=1e-6)
+    assert np.allclose(x_pred[0, CV, :2], [10.0 * quarter_s, 0.0])
