@@ -34,7 +34,9 @@ class MotionConfig:
     # cross-range and elevation noise down on straight legs (GOSPA, 3 scenarios: 0.6 -> 0.15
     # m/s^2 took drones-inbound 46 -> 42 m, crossing 67 -> 64 m, swarm 432 -> 389 m).
     cv_accel_sigma_ms2: float = 0.15
-    cv_vertical_accel_sigma_ms2: float = 0.15
+    # Level flight is the rule for what the CV model carries; climbs and dives go to the turn
+    # models' vertical noise (0.15 -> 0.05 m/s^2: see TrackerConfig.initial_vertical_speed_sigma_ms).
+    cv_vertical_accel_sigma_ms2: float = 0.05
     turn_rate_deg_s: float = 6.0  # the turn models' rate; fixed-wing drones and airliners turn slower
     turn_accel_sigma_ms2: float = 2.0
     # The manoeuvre models also carry some of the climbs and dives (a drone's terminal dive, a
