@@ -159,7 +159,10 @@ def test_belief_propagation_gives_probabilities(case: Any) -> None:
     assert np.all(np.isfinite(approx.pair_beta)) and np.all(approx.pair_beta >= 0)
     per_track = approx.none_beta + np.bincount(approx.pair_row, weights=approx.pair_beta)
     assert np.allclose(per_track, 1.0)
-    assert np.all(np.bincount(det, weights=approx.pair_beta) <= 1.0 + 1e-6)
+    # Each track's row is normalised exactly; a detection's column only as far as the fixed
+    # number of message passes has converged (a near-symmetric 2x2 cluster with a costly miss
+    # was 1.6e-4 over one after 100 passes, found by Hypothesis).
+    assert np.all(np.bincount(det, weights=approx.pair_beta) <= 1.0 + 1e-3)
 
 
 @st.composite
