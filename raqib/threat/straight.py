@@ -53,14 +53,17 @@ class StraightConfig:
 @dataclass(frozen=True, slots=True)
 class StraightFit:
     """Per track: fitted horizontal velocity (N,2) m/s, its variance per axis (N,) (m/s)^2,
-    the baseline used (N,) s, whether a straight fit was found (N,), and whether its history
-    shows it loitering (N,)."""
+    the baseline used (N,) s, whether a straight fit was found (N,), whether its history
+    shows it loitering (N,), and whether it shows it flying otherwise before its present
+    straight run (N,): a longer window that its history covers is not straight (a turn, a
+    weave), where a track seen on nothing but this line has every window straight."""
 
     velocity_en_ms: FloatArray
     velocity_var_ms2: FloatArray
     baseline_s: FloatArray
     valid: np.ndarray
     loitering: np.ndarray
+    bent: np.ndarray
 
 
 class StraightLineEstimator:
@@ -129,6 +132,8 @@ class StraightLineEstimator:
         best_v = np.zeros((n, 2))
         best_var = np.full(n, np.inf)
         best_base = np.zeros(n)
+        longest_straight = np.zeros(n)
+        longest_bent = np.zeros(n)
         for window_s in cfg.windows_s:  # a handful of windows, each vectorised over tracks
             m = (t >= time_s - window_s - 1e-9) & np.isfinite(t)
             count = m.sum(axis=1)
@@ -150,6 +155,8 @@ class StraightLineEstimator:
             cross = np.einsum("nwk,nk->nw", resid, across)
             worst = np.where(m, cross**2 / np.maximum(var, 1e-6), 0.0).max(axis=1)
             straight = usable & (worst <= cfg.straight_sigmas**2)
+            longest_straight[straight] = window_s
+            longest_bent[usable & ~straight] = window_s
             # The two ends of the line bound the velocity's error (filtered positions are
             # correlated over the filter's memory, so the samples are not independent);
             # the scatter about the line may say it is worse.
@@ -180,7 +187,8 @@ class StraightLineEstimator:
         combined = velocity_cov_ms2 + np.where(found, best_var, 1.0)[:, None, None] * np.eye(2)
         chi2 = np.einsum("ni,ni->n", diff, np.linalg.solve(combined, diff[..., None])[..., 0])
         valid = found & (chi2 <= cfg.agree_chi2)
-        return StraightFit(best_v, np.where(valid, best_var, np.inf), best_base, valid, loitering)
+        bent = longest_bent > longest_straight
+        return StraightFit(best_v, np.where(valid, best_var, np.inf), best_base, valid, loitering, bent)
 
     def forget(self, live_track_ids: set[int]) -> None:
         for track_id in [k for k in self._rows if k not in live_track_ids]:
