@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from settings import SET_HELP, pipeline_config
+
 from raqib.evaluation.warning_report import (
     WarningSummary,
     format_warning_summary,
@@ -58,8 +60,11 @@ def suite() -> dict[str, str]:
     return names
 
 
-def run_one(name: str, source: str, seed: int) -> tuple[WarningEvaluation, float]:
-    """One scenario at one seed: simulate, run the pipeline, evaluate. Returns the wall time too."""
+def run_one(
+    name: str, source: str, seed: int, settings: Sequence[str] = ()
+) -> tuple[WarningEvaluation, float]:
+    """One scenario at one seed: simulate, run the pipeline (with ``settings``, see --set),
+    evaluate. Returns the wall time too."""
     started = time.perf_counter()
     scenario = load_scenario(source)
     spoofing = Path(source).with_suffix(".spoofing.toml") if source.endswith(".toml") else None
@@ -67,7 +72,9 @@ def run_one(name: str, source: str, seed: int) -> tuple[WarningEvaluation, float
         records = simulate_spoofed(scenario, seed, load_spoofing(spoofing))
     else:
         records = simulate(scenario, seed)
-    evaluation = evaluate_recording(records, scenario, label=f"{name} seed {seed}")
+    evaluation = evaluate_recording(
+        records, scenario, pipeline_config=pipeline_config(settings), label=f"{name} seed {seed}"
+    )
     return evaluation, time.perf_counter() - started
 
 
@@ -115,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     parser.add_argument("--details", action="store_true", help="list every missed and false warning")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE", help=SET_HELP)
     args = parser.parse_args(argv)
     seeds = 3 if args.quick else args.seeds
     scenarios = suite()
@@ -135,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, list[WarningEvaluation]] = {name: [] for name in scenarios}
     wall: dict[str, float] = dict.fromkeys(scenarios, 0.0)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [(name, pool.submit(run_one, name, source, seed)) for name, source, seed in jobs]
+        futures = [(name, pool.submit(run_one, name, source, seed, args.set)) for name, source, seed in jobs]
         for name, future in futures:
             evaluation, seconds = future.result()
             results[name].append(evaluation)

@@ -17,17 +17,15 @@ put down to the evidence (the target did not point at the zone yet) or to raqib.
 from __future__ import annotations
 
 import argparse
-import ast
-import dataclasses
 import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from settings import SET_HELP, pipeline_config
 
 from raqib.evaluation.sampling import truth_series
 from raqib.evaluation.warning_run import run_pipeline
@@ -177,13 +175,6 @@ def timeline(source: str, seed: int, config: PipelineConfig | None = None, trace
     return "\n".join(lines)
 
 
-def _override(config: Any, path: list[str], value: object) -> Any:
-    """A copy of the (nested, frozen) dataclass ``config`` with the field at ``path`` set."""
-    if len(path) == 1:
-        return dataclasses.replace(config, **{path[0]: value})
-    return dataclasses.replace(config, **{path[0]: _override(getattr(config, path[0]), path[1:], value)})
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -197,13 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="SECTION.FIELD=VALUE",
-        help="override a pipeline setting, e.g. threat.intent.goal_prior=0.05 (a Python literal)",
+        help=SET_HELP,
     )
     args = parser.parse_args(argv)
-    config = PipelineConfig()
-    for item in args.set:
-        path, value = item.split("=", 1)
-        config = _override(config, path.split("."), ast.literal_eval(value))
+    config = pipeline_config(args.set)
     for seed in range(args.seed, args.seed + args.seeds):
         print(timeline(_source(args.scenario), seed, config, trace=args.trace), flush=True)
     return 0
