@@ -98,3 +98,20 @@ def test_a_rounds_speed_is_judged_on_the_ballistic_models_own_velocity() -> None
     with_state = msgspec.structs.replace(mixture_only, ballistic_state=(0.0, 0.0, 0.0, 120.0, 0.0, 190.0))
     plain, informed = Classifier().likelihoods([mixture_only, with_state])
     assert informed[3] > 2 * plain[3]  # index 3: rocket
+
+
+def test_a_young_tracks_uncertain_speed_does_not_make_a_bird_a_drone() -> None:
+    """Three plots of a 12 m/s bird gave a 31 m/s track (Baghdad seed 17) with a velocity
+    uncertain by about 15 m/s: that speed is no evidence of a drone, and the bird's radar
+    cross-section decides. Once the speed is known to 2 m/s, 31 m/s is a drone's."""
+    from msgspec.structs import replace
+
+    fast_bird = track(1, speed_ms=31.0, rcs_dbsm=-28.0, up_m=40.0)
+    uncertain = tuple(
+        (225.0 if i == j and i in (3, 4) else 4.0 * float(i == j)) for i in range(6) for j in range(6)
+    )
+    young = Classifier().classify([replace(fast_bird, cov_enu=uncertain)])[0]
+    assert young.target_class == "bird"
+    assert young.class_probs["drone"] < 0.3
+    settled = Classifier().classify([fast_bird])[0]
+    assert settled.class_probs["drone"] > young.class_probs["drone"] + 0.3
