@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from raqib.alerts.engine import AlertConfig
 from raqib.model import Site, Track, Zone
 from raqib.threat.evaluate import ThreatConfig, ThreatEvaluator
 from raqib.threat.straight import StraightConfig, StraightLineEstimator
 
+RAISE = AlertConfig().raise_probability
 SITE = Site(name="test", lat_deg=33.3, lon_deg=44.4, alt_m=40.0)
 
 
@@ -133,11 +135,11 @@ def test_a_drone_straight_in_from_4_km_warns_its_own_block_and_not_its_neighbour
         return {th.zone_id: th.probability for th in threats}
 
     with_history = final_probabilities(None)
-    assert with_history.get("west", 0.0) >= 0.5  # above the alert engine's 0.4
+    assert with_history.get("west", 0.0) >= 0.5  # above the alert engine's raise probability
     assert with_history.get("east", 0.0) < 0.2  # below its hold probability
     no_straight_run = ThreatConfig(straight=StraightConfig(straight_sigmas=0.0))
     filter_alone = final_probabilities(no_straight_run)
-    assert filter_alone.get("west", 0.0) < 0.4
+    assert filter_alone.get("west", 0.0) < RAISE
 
 
 def test_a_young_track_is_not_extrapolated_minutes_ahead() -> None:
@@ -156,4 +158,4 @@ def test_a_young_track_is_not_extrapolated_minutes_ahead() -> None:
     for time_s in np.arange(12.5, 26.0, 0.5):
         pos = start + velocity * time_s
         threats = evaluator.evaluate([_track(1, time_s, *pos, *velocity, first=0.0)], time_s)
-    assert threats and threats[0].probability >= 0.6  # above the alert engine's 0.4
+    assert threats and threats[0].probability >= 0.6  # well above the alert engine's raise probability
