@@ -278,7 +278,12 @@ class ThreatEvaluator:
         cov = np.array(
             [np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks]
         )
-        drag, drag_sigma = self.drag.update([t.track_id for t in tracks], time_s, state[:, 3:], state[:, 2])
+        speed = np.linalg.norm(state[:, 3:], axis=1, keepdims=True)
+        along = state[:, 3:] / np.maximum(speed, 1e-6)
+        speed_var = np.einsum("ni,nij,nj->n", along, cov[:, 3:, 3:], along)
+        drag, drag_sigma = self.drag.update(
+            [t.track_id for t in tracks], time_s, state[:, 3:], state[:, 2], speed_var
+        )
         impact = predict_impact(state, cov, self.config.impact, drag, drag_sigma)
         major, minor, azimuth = impact.ellipse_95()
         lat, lon, _ = enu_to_geodetic(impact.impact_en_m[:, 0], impact.impact_en_m[:, 1], 0.0, self.site)
@@ -293,7 +298,7 @@ class ThreatEvaluator:
             cloud = impact.impact_en_m[k] + draws @ root.T
             for zone in self.zones:
                 if not ellipse_touches_polygon(
-                    impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m
+                    impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m, impact.chi2_95[k]
                 ):
                     continue
                 probability = float(points_in_polygon(cloud, zone.polygon_en_m).mean())
