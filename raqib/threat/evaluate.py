@@ -36,8 +36,13 @@ class ThreatConfig:
     hostile_probability: float = 0.6  # P(drone) + P(rocket) + half P(unknown) to count as a threat
     min_age_s: float = 4.0  # a track in powered flight must have been followed this long first
     ballistic_probability: float = 0.6  # P(rocket) to predict an impact
-    # Two plots (a Doppler radar confirms a round on them) give too rough an impact to warn on.
-    min_ballistic_hits: int = 3
+    # A round's impact is predicted, and shown, from its second plot (a Doppler radar confirms
+    # it on two): the prediction must come within 3 scans of the first detection even when one
+    # of the first three plots is missed. Its ellipse is honest (km wide after 2 plots), but a
+    # round's alert is raised at once on P(impact in zone), so a 2-plot prediction is marked
+    # provisional and warned on only from min_ballistic_alert_hits plots.
+    min_ballistic_hits: int = 2
+    min_ballistic_alert_hits: int = 3
     reach_margin_m: float = 500.0
     # A drone whose history shows it loitering (straight.py) is not flown straight far ahead:
     # its straight moments are the sides of its circuit. It is judged over this horizon only,
@@ -320,6 +325,7 @@ class ThreatEvaluator:
                         impact_lon_deg=float(lon[k]),
                         impact_time_s=time_s + tti,
                         impact_ellipse_m=(float(major[k]), float(minor[k]), float(azimuth[k])),
+                        provisional=track.hits < self.config.min_ballistic_alert_hits,
                     )
                 )
         return threats
