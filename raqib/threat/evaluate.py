@@ -80,6 +80,16 @@ def _is_authorised(
     return not any(z.contains(point)[0] for z in protected)
 
 
+def _height_m(track: Track) -> float:
+    """The round's height: the ballistic model's, where the tracker reports it."""
+    return track.ballistic_state[2] if track.ballistic_state else track.up_m
+
+
+def _height_sigma_m(track: Track) -> float:
+    cov = track.ballistic_cov if track.ballistic_cov else track.cov_enu
+    return float(np.sqrt(max(cov[14], 0.0))) if len(cov) == 36 else 0.0
+
+
 class ThreatEvaluator:
     def __init__(
         self,
@@ -151,13 +161,17 @@ class ThreatEvaluator:
         ]
         if not candidates or not self.zones:
             return []
-        # A round coasting below the ground has landed: its impact was predicted before.
+        # A round coasting well below the ground has landed: its impact was predicted before.
+        # Within two sigma of the ground it may be one just launched, low, that the radar's
+        # elevation noise put underground (a 16-degree shot's track was at -8 and -14 m +- 40 m
+        # on its 2nd and 3rd plots, descending by its estimate while climbing at 100 m/s, and
+        # got its first prediction on the 4th).
         ballistic = [
             t
             for t in candidates
             if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
             and t.hits >= cfg.min_ballistic_hits
-            and t.up_m > cfg.impact.ground_up_m
+            and _height_m(t) + 2.0 * _height_sigma_m(t) > cfg.impact.ground_up_m
         ]
         ballistic_ids = {t.track_id for t in ballistic}
         powered = [
