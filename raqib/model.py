@@ -209,6 +209,8 @@ class Threat(msgspec.Struct, frozen=True, kw_only=True):
     impact_lon_deg: float | None = None
     impact_time_s: float | None = None
     impact_ellipse_m: tuple[float, float, float] | None = None  # semi-major, semi-minor (95 %), azimuth_deg
+    # An impact predicted from too few plots to warn on: shown to the operator, never alerted.
+    provisional: bool = False
 
 
 class AlertState(StrEnum):

@@ -84,6 +84,8 @@ class AlertEngine:
         cfg = self.config
         if threat.inside:
             return True
+        if threat.provisional:
+            return False  # a first, rough impact prediction: shown, not warned on
         if threat.zone_kind == "restricted":
             return False  # restricted airspace: an intrusion is alerted, not predicted
         if threat.impact_ellipse_m is not None:

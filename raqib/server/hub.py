@@ -153,6 +153,7 @@ def threat_view(threat: Threat) -> ThreatView:
         impact_lon_deg=threat.impact_lon_deg,
         impact_time_s=threat.impact_time_s,
         impact_ellipse_m=threat.impact_ellipse_m,
+        provisional=threat.provisional,
     )
 
 

@@ -40,6 +40,7 @@ class ThreatView(View):
     impact_lon_deg: float | None = None
     impact_time_s: float | None = None
     impact_ellipse_m: tuple[float, float, float] | None = None
+    provisional: bool = False
 
 
 class TrackView(View):

@@ -36,8 +36,13 @@ class ThreatConfig:
     hostile_probability: float = 0.6  # P(drone) + P(rocket) + half P(unknown) to count as a threat
     min_age_s: float = 4.0  # a track in powered flight must have been followed this long first
     ballistic_probability: float = 0.6  # P(rocket) to predict an impact
-    # Two plots (a Doppler radar confirms a round on them) give too rough an impact to warn on.
-    min_ballistic_hits: int = 3
+    # A round's impact is predicted, and shown, from its second plot (a Doppler radar confirms
+    # it on two): the prediction must come within 3 scans of the first detection even when one
+    # of the first three plots is missed. Its ellipse is honest (km wide after 2 plots), but a
+    # round's alert is raised at once on P(impact in zone), so a 2-plot prediction is marked
+    # provisional and warned on only from min_ballistic_alert_hits plots.
+    min_ballistic_hits: int = 2
+    min_ballistic_alert_hits: int = 3
     reach_margin_m: float = 500.0
     # A drone whose history shows it loitering (straight.py) is not flown straight far ahead:
     # its straight moments are the sides of its circuit. It is judged over this horizon only,
@@ -76,6 +81,16 @@ def _is_authorised(
     if permit.zone_ids:
         return any(zones[z].contains(point)[0] for z in permit.zone_ids if z in zones)
     return not any(z.contains(point)[0] for z in protected)
+
+
+def _height_m(track: Track) -> float:
+    """The round's height: the ballistic model's, where the tracker reports it."""
+    return track.ballistic_state[2] if track.ballistic_state else track.up_m
+
+
+def _height_sigma_m(track: Track) -> float:
+    cov = track.ballistic_cov if track.ballistic_cov else track.cov_enu
+    return float(np.sqrt(max(cov[14], 0.0))) if len(cov) == 36 else 0.0
 
 
 class ThreatEvaluator:
@@ -149,13 +164,17 @@ class ThreatEvaluator:
         ]
         if not candidates or not self.zones:
             return []
-        # A round coasting below the ground has landed: its impact was predicted before.
+        # A round coasting well below the ground has landed: its impact was predicted before.
+        # Within two sigma of the ground it may be one just launched, low, that the radar's
+        # elevation noise put underground (a 16-degree shot's track was at -8 and -14 m +- 40 m
+        # on its 2nd and 3rd plots, descending by its estimate while climbing at 100 m/s, and
+        # got its first prediction on the 4th).
         ballistic = [
             t
             for t in candidates
             if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
             and t.hits >= cfg.min_ballistic_hits
-            and t.up_m > cfg.impact.ground_up_m
+            and _height_m(t) + 2.0 * _height_sigma_m(t) > cfg.impact.ground_up_m
         ]
         ballistic_ids = {t.track_id for t in ballistic}
         powered = [
@@ -281,7 +300,12 @@ class ThreatEvaluator:
         cov = np.array(
             [np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks]
         )
-        drag, drag_sigma = self.drag.update([t.track_id for t in tracks], time_s, state[:, 3:], state[:, 2])
+        speed = np.linalg.norm(state[:, 3:], axis=1, keepdims=True)
+        along = state[:, 3:] / np.maximum(speed, 1e-6)
+        speed_var = np.einsum("ni,nij,nj->n", along, cov[:, 3:, 3:], along)
+        drag, drag_sigma = self.drag.update(
+            [t.track_id for t in tracks], time_s, state[:, 3:], state[:, 2], speed_var
+        )
         impact = predict_impact(state, cov, self.config.impact, drag, drag_sigma)
         major, minor, azimuth = impact.ellipse_95()
         lat, lon, _ = enu_to_geodetic(impact.impact_en_m[:, 0], impact.impact_en_m[:, 1], 0.0, self.site)
@@ -296,7 +320,7 @@ class ThreatEvaluator:
             cloud = impact.impact_en_m[k] + draws @ root.T
             for zone in self.zones:
                 if not ellipse_touches_polygon(
-                    impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m
+                    impact.impact_en_m[k], impact.impact_cov_m2[k], zone.polygon_en_m, impact.chi2_95[k]
                 ):
                     continue
                 probability = float(points_in_polygon(cloud, zone.polygon_en_m).mean())
@@ -318,6 +342,7 @@ class ThreatEvaluator:
                         impact_lon_deg=float(lon[k]),
                         impact_time_s=time_s + tti,
                         impact_ellipse_m=(float(major[k]), float(minor[k]), float(azimuth[k])),
+                        provisional=track.hits < self.config.min_ballistic_alert_hits,
                     )
                 )
         return threats

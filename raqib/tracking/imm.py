@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from raqib.geo import FloatArray
+from raqib.tracking.measurement import innovation, predict_measurement
 
 
 def mix(
@@ -92,6 +93,29 @@ def kalman_update(
     z_dim = innovation.shape[-1]
     log_likelihood = -0.5 * (d2 + logdet + z_dim * np.log(2 * np.pi))
     return x_new, p_new, log_likelihood
+
+
+def iterated_update(
+    x: FloatArray,
+    p: FloatArray,
+    z: FloatArray,
+    sensor_enu_m: FloatArray,
+    r: FloatArray,
+    layout: tuple[str, ...],
+    x_first: FloatArray,
+    iterations: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Iterated extended Kalman update (Gauss-Newton on the measurement model): relinearise
+    h about the latest estimate x_i, and update the prior x with the innovation that
+    linearisation implies, z - h(x_i) - H_i (x - x_i). ``x_first`` is the plain EKF's update
+    (the first iterate). Returns the final state and its Joseph-form covariance at the last
+    linearisation; shapes as ``kalman_update``. ``iterations`` >= 1 relinearisations."""
+    x_i, p_i = x_first, p
+    for _ in range(max(iterations, 1)):
+        z_pred, h = predict_measurement(x_i, sensor_enu_m, layout)
+        nu = innovation(z, z_pred, layout) - np.einsum("...zd,...d->...z", h, x - x_i)
+        x_i, p_i, _ = kalman_update(x, p, nu, h, r)
+    return x_i, p_i
 
 
 def update_mode_probs(c: FloatArray, log_likelihood: FloatArray) -> FloatArray:

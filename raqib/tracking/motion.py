@@ -43,7 +43,12 @@ class MotionConfig:
     # bird's erratic flight) that the quiet CV model does not; more costs accuracy on level
     # flight (crossing-turning GOSPA 65 -> 68 m at 1 m/s^2).
     turn_vertical_accel_sigma_ms2: float = 0.3
-    ballistic_accel_sigma_ms2: float = 4.0  # absorbs the unknown drag of the actual round
+    ballistic_accel_sigma_ms2: float = 4.0  # absorbs the unknown drag of the actual round ...
+    # ... which acts along its velocity. Across it, only what the ballistic model leaves out
+    # pushes a round: crosswind drift, k |v| v_wind, a few tenths of m/s^2. Isotropic 4 m/s^2
+    # let a young track's cross-range velocity wander (the impact of the round aimed between
+    # rockets-near-zone's two zones swung 150 m across its path from scan to scan).
+    ballistic_cross_accel_sigma_ms2: float = 0.5
     ballistic_drag_per_m: float = 1.0e-4  # rho * Cd * A / (2 m) of a nominal 107 mm rocket
     mean_sojourn_s: float = 60.0  # how long a target stays in one air-breathing mode, on average
     # A drone or aircraft does not turn into a free-falling round (nor a round back into a drone):
@@ -118,6 +123,20 @@ def predict_bank(
     noises[:, :, _POS, _VEL] = cross
     noises[:, :, _VEL, _POS] = cross
     noises[:, :, _VEL, _VEL] = (dt**2)[:, None, None] * sigma2
+    # The ballistic model's noise: ballistic_accel_sigma along its velocity (the unknown drag),
+    # ballistic_cross_accel_sigma across it; isotropic while it has no velocity yet.
+    v_ballistic = x[:, BALLISTIC, 3:]
+    speed = np.linalg.norm(v_ballistic, axis=1)
+    moving = speed > 1.0
+    along = v_ballistic / np.maximum(speed, 1e-9)[:, None] * moving[:, None]
+    along_var = sigma2[0, BALLISTIC, 0]
+    cross_var = np.where(moving, config.ballistic_cross_accel_sigma_ms2**2, along_var)
+    accel_cov = cross_var[:, None, None] * np.eye(3) + (along_var - cross_var)[:, None, None] * (
+        along[:, :, None] * along[:, None, :]
+    )
+    # White-noise acceleration: [[dt^4/4, dt^3/2], [dt^3/2, dt^2]] (position, velocity) x accel_cov.
+    timing = np.stack([np.stack([dt**4 / 4, dt**3 / 2], -1), np.stack([dt**3 / 2, dt**2], -1)], -2)
+    noises[:, BALLISTIC] = np.einsum("nab,nij->naibj", timing, accel_cov).reshape(n, STATE_DIM, STATE_DIM)
     x_pred = np.einsum("nmij,nmj->nmi", transitions, x)
     # Ballistic: the acceleration at the start of the step, applied as a known input;
     # the drag's dependence on velocity is left to the process noise.

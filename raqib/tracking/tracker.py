@@ -73,6 +73,14 @@ class TrackerConfig:
     min_gate_mode_p: float = 0.1  # each air-breathing model's least weight in the gate's covariance
     ballistic_output_p: float = 0.05  # report the ballistic model's own state above this probability
     spoofing_conflicts: int = 3  # identity reports out of the bound track's gate before it is flagged
+    # A young track's update is iterated (Gauss-Newton, relinearised about the updated state):
+    # its predicted velocity is still far from the truth, and the range rate's dependence on the
+    # line of sight, d(rr)/d(position) = v_perp / range, vanishes when linearised about a state
+    # whose cross-range velocity is zero. A round crossing the beam at 200 m/s turns the LOS
+    # enough in one 0.5 s scan to shift its range rate by ~4 m/s, four of the radar's sigmas,
+    # which the single EKF update books as radial velocity it knows to 1 m/s.
+    iterated_update_hits: int = 4  # tracks with fewer hits than this, before the update
+    update_iterations: int = 3
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
     jpda: jpda.JpdaConfig = field(default_factory=jpda.JpdaConfig)
 
@@ -508,6 +516,18 @@ class Tracker:
         nu = innovation(z, z_pred, batch.layout)
         r = np.broadcast_to(batch.r[dets][:, None], (*z_pred.shape, z_pred.shape[-1]))
         x_new, p_new, loglik = imm.kalman_update(x_m, p_m, nu, h, r)
+        young = store.hits[tracks] < self.config.iterated_update_hits
+        if young.any() and self.config.update_iterations > 1:
+            x_new[young], p_new[young] = imm.iterated_update(
+                x_m[young],
+                p_m[young],
+                z[young],
+                sensor_pos[young],
+                r[young],
+                batch.layout,
+                x_new[young],
+                self.config.update_iterations - 1,
+            )
         c_rows = c[tracks]
         store.x[tracks] = x_new
         store.p[tracks] = p_new

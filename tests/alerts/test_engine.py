@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from raqib.alerts.engine import AlertConfig, AlertEngine
@@ -127,3 +128,15 @@ def test_a_track_inside_the_zone_or_a_round_raises_at_once() -> None:
     engine = AlertEngine(AlertConfig(raise_after_s=4.0, raise_after_steps=2))
     changes, _ = engine.update([threat(1, inside=True, tte=0.0)], 0.0)
     assert [a.state for a in changes] == ["raised"]
+
+
+def test_a_provisional_impact_is_shown_but_never_raises() -> None:
+    """A round's first impact prediction (2 plots) is marked provisional: however likely its
+    zone, only the third plot's prediction may raise the alert."""
+    engine = AlertEngine(QUICK)
+    rough = msgspec.structs.replace(
+        threat(1, cls="rocket", p=0.9, tte=20.0), impact_ellipse_m=(3000.0, 1500.0, 0.0), provisional=True
+    )
+    assert engine.update([rough], 0.0)[0] == []
+    firm = msgspec.structs.replace(rough, provisional=False, time_s=0.5)
+    assert [a.state for a in engine.update([firm], 0.5)[0]] == ["raised"]
