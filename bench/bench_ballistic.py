@@ -5,10 +5,10 @@ holding the true impact point in at least 95 % of shots).
 Each shot is a random round (3-8 km out, any azimuth, 15-65 degrees elevation, 200-420 m/s,
 ballistic coefficient 1500-9000 kg/m^2) simulated with raqib's simulator and seen by one 3-D
 radar that measures range rate, like the seed site's and every counter-fire radar
-(``--no-doppler``: one that does not); the pipeline's tracker, classifier and threat stage run on it. For every shot the
-benchmark prints nothing; at the end it prints the share of shots with a prediction within 3
-scans, the ellipse's coverage at that first prediction and over all later scans, and the
-median miss distance. A shot ends when its round lands.
+(``--no-doppler``: one that does not); the pipeline's tracker, classifier and threat stage
+run on it. For every shot the benchmark prints nothing; at the end it prints the share of
+shots with a prediction within 3 scans, the ellipse's coverage at that first prediction and
+over all later scans, and the median miss distance. A shot ends when its round lands.
 
     .venv/bin/python bench/bench_ballistic.py [--shots 200] [--seed 1] [--quick]
 """
