@@ -28,9 +28,10 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from settings import SET_HELP, pipeline_config
 
@@ -42,7 +43,7 @@ from raqib.evaluation.warning_report import (
 )
 from raqib.evaluation.warning_run import evaluate_recording
 from raqib.evaluation.warnings import WarningEvaluation
-from raqib.scenario import load_scenario, simulate
+from raqib.scenario import Scenario, load_scenario, simulate
 from raqib.scenario.spoofing import load_spoofing, simulate_spoofed
 
 SUITE_DIR = Path(__file__).resolve().parent / "warning_scenarios"
@@ -60,18 +61,23 @@ def suite() -> dict[str, str]:
     return names
 
 
+def scenario_records(source: str, seed: int) -> tuple[Scenario, Iterable[Any]]:
+    """A suite scenario (a built-in name or a file) and its simulated recording at ``seed``,
+    spoofed where a ``NAME.spoofing.toml`` lies beside the file."""
+    scenario = load_scenario(source)
+    spoofing = Path(source).with_suffix(".spoofing.toml") if source.endswith(".toml") else None
+    if spoofing is not None and spoofing.is_file():
+        return scenario, simulate_spoofed(scenario, seed, load_spoofing(spoofing))
+    return scenario, simulate(scenario, seed)
+
+
 def run_one(
     name: str, source: str, seed: int, settings: Sequence[str] = ()
 ) -> tuple[WarningEvaluation, float]:
     """One scenario at one seed: simulate, run the pipeline (with ``settings``, see --set),
     evaluate. Returns the wall time too."""
     started = time.perf_counter()
-    scenario = load_scenario(source)
-    spoofing = Path(source).with_suffix(".spoofing.toml") if source.endswith(".toml") else None
-    if spoofing is not None and spoofing.is_file():
-        records = simulate_spoofed(scenario, seed, load_spoofing(spoofing))
-    else:
-        records = simulate(scenario, seed)
+    scenario, records = scenario_records(source, seed)
     evaluation = evaluate_recording(
         records, scenario, pipeline_config=pipeline_config(settings), label=f"{name} seed {seed}"
     )

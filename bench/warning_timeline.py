@@ -22,9 +22,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
+from bench_warnings import SUITE_DIR, scenario_records
 from settings import SET_HELP, pipeline_config
 
 from raqib.evaluation.sampling import truth_series
@@ -33,11 +33,7 @@ from raqib.evaluation.warnings import THIS_ZONE, WarningConfig, evaluate_warning
 from raqib.geo import distance_to_polygon_m
 from raqib.model import Detection, StepResult, Threat
 from raqib.pipeline import Pipeline, PipelineConfig
-from raqib.scenario import load_scenario, simulate
-from raqib.scenario.spoofing import load_spoofing, simulate_spoofed
 from raqib.threat.zones import ZoneGeometry, zone_geometries
-
-SUITE_DIR = Path(__file__).resolve().parent / "warning_scenarios"
 
 
 @dataclass
@@ -91,12 +87,7 @@ def _where(
 
 
 def timeline(source: str, seed: int, config: PipelineConfig | None = None, trace: Sequence[str] = ()) -> str:
-    scenario = load_scenario(source)
-    spoofing = Path(source).with_suffix(".spoofing.toml") if source.endswith(".toml") else None
-    if spoofing is not None and spoofing.is_file():
-        records = simulate_spoofed(scenario, seed, load_spoofing(spoofing))
-    else:
-        records = simulate(scenario, seed)
+    scenario, records = scenario_records(source, seed)
     capture = Capture()
     config = config or PipelineConfig()
     with _capturing(capture):
