@@ -45,20 +45,27 @@ def _gauss(x: FloatArray, mean: float, sigma: FloatArray | float) -> FloatArray:
     return np.asarray(np.exp(-0.5 * ((x - mean) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi)))
 
 
-def _speed_variance(tracks: Sequence[Track], speed_ms: FloatArray) -> FloatArray:
-    """Variance (m^2/s^2) of each track's horizontal speed along its velocity, from its
-    covariance (100 where it reports none, as for the climb rate)."""
+def speed_variance(velocity_ms: FloatArray, velocity_cov_ms2: FloatArray) -> FloatArray:
+    """Variance (m^2/s^2) of the speed of each velocity (N, D) along itself, from its
+    covariance (N, D, D). A still target has no direction: the sum of its velocity's variances
+    (an upper bound on the largest) stands for it."""
+    speed = np.sqrt(np.einsum("ni,ni->n", velocity_ms, velocity_ms))
+    along = velocity_ms / np.maximum(speed, 1e-6)[:, None]
+    variance = np.einsum("ni,nij,nj->n", along, velocity_cov_ms2, along)
+    still = speed < 1e-6
+    variance = np.where(still, np.trace(velocity_cov_ms2, axis1=1, axis2=2), variance)
+    return np.asarray(np.maximum(variance, 0.0))
+
+
+def _horizontal_speed_variance(tracks: Sequence[Track]) -> FloatArray:
+    """speed_variance of each track's horizontal velocity (100 where it reports no
+    covariance, as for the climb rate)."""
     cov = np.array([t.cov_enu if len(t.cov_enu) == 36 else (0.0,) * 36 for t in tracks], dtype=float).reshape(
         len(tracks), 6, 6
     )[:, 3:5, 3:5]
     velocity = np.array([(t.vel_e_ms, t.vel_n_ms) for t in tracks], dtype=float).reshape(len(tracks), 2)
-    along = velocity / np.maximum(speed_ms, 1e-6)[:, None]
-    # A hovering track has no direction: the larger axis of its velocity ellipse stands for it.
-    still = speed_ms < 1e-6
-    variance = np.einsum("ni,nij,nj->n", along, cov, along)
-    variance = np.where(still, cov[:, 0, 0] + cov[:, 1, 1], variance)
     has_cov = np.array([len(t.cov_enu) == 36 for t in tracks], dtype=bool)
-    return np.asarray(np.where(has_cov, np.maximum(variance, 0.0), 100.0))
+    return np.asarray(np.where(has_cov, speed_variance(velocity, cov), 100.0))
 
 
 class Classifier:
@@ -82,7 +89,7 @@ class Classifier:
         speed = np.array([np.hypot(t.vel_e_ms, t.vel_n_ms) for t in tracks])
         climb = np.array([t.vel_u_ms for t in tracks])
         climb_var = np.array([t.cov_enu[35] if len(t.cov_enu) == 36 else 100.0 for t in tracks])
-        speed_var = _speed_variance(tracks, speed)
+        speed_var = _horizontal_speed_variance(tracks)
         # Each hypothesis is judged on its own model's estimate: the round on the ballistic
         # model's velocity (where the tracker reports it), which the air-breathing models' mixture
         # underestimates while a steep climb is still hidden in the radar's elevation noise.

@@ -17,6 +17,7 @@ import numpy as np
 from raqib.geo import distance_to_polygon_m, enu_to_geodetic, points_in_polygon
 from raqib.model import Authorisation, Site, Threat, Track, Zone
 from raqib.threat.ballistic import DragEstimator, ImpactConfig, ellipse_touches_polygon, predict_impact
+from raqib.threat.classify import speed_variance
 from raqib.threat.entry import EntryConfig, EntryPredictor
 from raqib.threat.intent import IntentConfig, goal_posterior
 from raqib.threat.straight import StraightConfig, StraightFit, StraightLineEstimator
@@ -300,9 +301,7 @@ class ThreatEvaluator:
         cov = np.array(
             [np.reshape(t.ballistic_cov if t.ballistic_cov else t.cov_enu, (6, 6)) for t in tracks]
         )
-        speed = np.linalg.norm(state[:, 3:], axis=1, keepdims=True)
-        along = state[:, 3:] / np.maximum(speed, 1e-6)
-        speed_var = np.einsum("ni,nij,nj->n", along, cov[:, 3:, 3:], along)
+        speed_var = speed_variance(state[:, 3:], cov[:, 3:, 3:])
         drag, drag_sigma = self.drag.update(
             [t.track_id for t in tracks], time_s, state[:, 3:], state[:, 2], speed_var
         )
