@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from raqib.alerts.engine import AlertConfig
-from raqib.model import Site, Zone
+from raqib.model import Site, Track, Zone
 from raqib.threat.intent import IntentConfig, angular_intervals, goal_posterior
 from raqib.threat.zones import ZoneGeometry
+from tests.threat.tracks import drone_track
 
 RAISE = AlertConfig().raise_probability
 SITE = Site(name="test", lat_deg=33.3, lon_deg=44.4, alt_m=40.0)
@@ -106,26 +107,9 @@ def _zone_latlon(zone_id: str, east0: float, east1: float, north0: float, north1
     return _square(zone_id, east0, east1, north0, north1).zone
 
 
-def _track(time_s: float, east: float, north: float, ve: float, vn: float, sigma_v: float = 1.0):
-    from raqib.model import Track
-
-    cov = np.diag([100.0, 100.0, 100.0, sigma_v**2, sigma_v**2, 1.0])
-    return Track(
-        time_s=time_s,
-        track_id=1,
-        lat_deg=0.0,
-        lon_deg=0.0,
-        alt_m=60.0,
-        east_m=east,
-        north_m=north,
-        up_m=60.0,
-        vel_e_ms=ve,
-        vel_n_ms=vn,
-        vel_u_ms=0.0,
-        cov_enu=tuple(cov.ravel()),
-        target_class="drone",
-        class_probs={"drone": 0.95, "unknown": 0.05},
-        first_detection_time_s=0.0,
+def _track(time_s: float, east: float, north: float, ve: float, vn: float, sigma_v: float = 1.0) -> Track:
+    return drone_track(
+        time_s, east, north, ve, vn, cov_diag=(100.0, 100.0, 100.0, sigma_v**2, sigma_v**2, 1.0), up_m=60.0
     )
 
 

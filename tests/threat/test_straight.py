@@ -11,6 +11,7 @@ from raqib.alerts.engine import AlertConfig
 from raqib.model import Site, Track, Zone
 from raqib.threat.evaluate import ThreatConfig, ThreatEvaluator
 from raqib.threat.straight import StraightConfig, StraightLineEstimator
+from tests.threat.tracks import drone_track
 
 RAISE = AlertConfig().raise_probability
 SITE = Site(name="test", lat_deg=33.3, lon_deg=44.4, alt_m=40.0)
@@ -81,23 +82,10 @@ def test_a_straight_run_after_a_turn_is_bent_and_one_seen_on_nothing_else_is_not
 def _track(
     track_id: int, time_s: float, east: float, north: float, ve: float, vn: float, first: float
 ) -> Track:
-    cov = np.diag([400.0, 400.0, 100.0, 9.0, 9.0, 4.0])  # a filter's 3 m/s: about 6 degrees at 30 m/s
-    return Track(
-        time_s=time_s,
-        track_id=track_id,
-        lat_deg=0.0,
-        lon_deg=0.0,
-        alt_m=100.0,
-        east_m=east,
-        north_m=north,
-        up_m=100.0,
-        vel_e_ms=ve,
-        vel_n_ms=vn,
-        vel_u_ms=0.0,
-        cov_enu=tuple(cov.ravel()),
-        target_class="drone",
-        class_probs={"drone": 0.95, "unknown": 0.05},
-        first_detection_time_s=first,
+    # A filter's 3 m/s: about 6 degrees at 30 m/s.
+    cov_diag = (400.0, 400.0, 100.0, 9.0, 9.0, 4.0)
+    return drone_track(
+        time_s, east, north, ve, vn, cov_diag=cov_diag, up_m=100.0, track_id=track_id, first=first
     )
 
 
