@@ -70,7 +70,7 @@ class JpdaConfig:
     max_detections: int = 8
     max_events: int = 20_000  # bound on the joint events: prod over tracks of (1 + detections gated)
     large_clusters: str = "gnn"  # above the limits: "gnn", or "lbp" (approximate marginals)
-    lbp_iterations: int = 100
+    lbp_iterations: int = 1000
     best_permutation_only: bool = True  # JPDA*, against track coalescence; False: plain JPDA
     explained_probability: float = 0.5  # a detection this likely to belong to a track seeds no new one
 
@@ -221,7 +221,7 @@ def _rank_within(group: IntArray) -> IntArray:
 
 
 def lbp_marginals(
-    track: IntArray, detection: IntArray, log_ratio: FloatArray, log_miss: float, iterations: int = 100
+    track: IntArray, detection: IntArray, log_ratio: FloatArray, log_miss: float, iterations: int = 1000
 ) -> Marginals:
     """Approximate JPDA marginals by loopy belief propagation on the association graph
     (Williams and Lau, "Approximate evaluation of marginal association probabilities with belief
@@ -236,7 +236,8 @@ def lbp_marginals(
     for _ in range(iterations):
         to_det = psi / (1.0 + _sum_of_others(psi * to_track, row, len(tracks)))
         fresh = 1.0 / (1.0 + _sum_of_others(to_det, col, int(col.max()) + 1 if len(col) else 0))
-        converged = np.max(np.abs(fresh - to_track), initial=0.0) < 1e-9
+        # Relative: a detection most tracks are sure of sends messages of 1e-9 and less.
+        converged = np.max(np.abs(fresh - to_track) / fresh, initial=0.0) < 1e-9
         to_track = fresh
         if converged:
             break
