@@ -65,7 +65,7 @@ class Sensor(msgspec.Struct, frozen=True, kw_only=True):
     period_s: float | None = None
 
 
-class Detection(msgspec.Struct, frozen=True, kw_only=True):
+class Detection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One measurement of one object by one sensor at one time.
 
     Exactly one measurement form is filled in:
@@ -118,7 +118,7 @@ class Detection(msgspec.Struct, frozen=True, kw_only=True):
         return self.range_m is None and self.azimuth_deg is not None and not self.is_position
 
 
-class Truth(msgspec.Struct, frozen=True, kw_only=True):
+class Truth(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Ground truth of one simulated object at one time."""
 
     time_s: float
@@ -132,7 +132,7 @@ class Truth(msgspec.Struct, frozen=True, kw_only=True):
     target_class: str | None = None
 
 
-class Track(msgspec.Struct, frozen=True, kw_only=True):
+class Track(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A confirmed track as the tracker reports it after a scan.
 
     ``east_m``/``north_m``/``up_m`` are the same position in the site's local frame.

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 import raqib.cli
+from raqib.runtime import settle_heap
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settle_heap()  # every command's modules are imported by now
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
