@@ -168,6 +168,7 @@ def _score(recording: Recording, tracks: PointSeries, outcome: Outcome) -> None:
 
 def run_raqib(recording: Recording, association: str = "gnn") -> tuple[Outcome, PointSeries | None]:
     try:
+        from raqib.runtime import settle_heap
         from raqib.tracking.tracker import Tracker, TrackerConfig
     except ImportError as error:
         return Outcome("raqib", finished=False, note=f"raqib tracker missing: {error}"), None
@@ -177,6 +178,7 @@ def run_raqib(recording: Recording, association: str = "gnn") -> tuple[Outcome, 
     enu: list[tuple[float, float, float]] = []
     try:
         tracker = Tracker(recording.site, recording.sensors, TrackerConfig(association=association))
+        settle_heap()  # as the raqib command does before it runs (raqib/cli/main.py)
         for scan in recording.scans:
             started, cpu = time.perf_counter(), time.process_time()
             tracks = tracker.step(list(scan.detections), scan.time_s)
@@ -256,12 +258,14 @@ def _rss_mib() -> float:
 
 def _long_run(path: str, seed: int, duration_s: float, queue: Any, association: str = "gnn") -> None:
     """In a fresh process: live simulation and tracking for duration_s; RSS after 60 s and at the end."""
+    from raqib.runtime import settle_heap
     from raqib.scenario import Simulator, load_scenario
     from raqib.tracking.tracker import Tracker, TrackerConfig
 
     scenario = load_scenario(path)
     scenario = msgspec.structs.replace(scenario, duration_s=duration_s)
     tracker = Tracker(scenario.site, list(scenario.sensors), TrackerConfig(association=association))
+    settle_heap()
     scan_ms: list[float] = []
     cpu_s = 0.0
     rss_after_minute = math.nan

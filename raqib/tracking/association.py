@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 from scipy.special import chdtri
 
 from raqib.geo import FloatArray
-from raqib.tracking.imm import inverse_and_logdet
+from raqib.tracking import kernels
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 
 IntArray = np.ndarray
@@ -33,6 +33,24 @@ class Pairs:
     detection: IntArray
     mahalanobis2: FloatArray
     log_likelihood: FloatArray  # ln N(nu; 0, S)
+
+
+def widest_variance(cov: FloatArray) -> FloatArray:
+    """The largest eigenvalue of each symmetric 3x3 matrix in ``cov`` (N,3,3): the variance along
+    a position covariance's widest axis. In closed form (the trigonometric solution of the
+    characteristic cubic, O. K. Smith 1961), a few array passes: LAPACK's per-matrix loop
+    cost 2 ms a scan at 2,700 tracks. Good to about 1e-8 of the largest variance."""
+    a00, a11, a22 = cov[:, 0, 0], cov[:, 1, 1], cov[:, 2, 2]
+    a01, a02, a12 = cov[:, 0, 1], cov[:, 0, 2], cov[:, 1, 2]
+    mean = (a00 + a11 + a22) / 3.0
+    off = a01 * a01 + a02 * a02 + a12 * a12
+    d0, d1, d2 = a00 - mean, a11 - mean, a22 - mean
+    spread = np.sqrt((d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * off) / 6.0)
+    safe = np.where(spread > 0.0, spread, 1.0)
+    # det((A - mean I) / spread) / 2 is the cosine of three times the largest root's angle.
+    det = d0 * (d1 * d2 - a12 * a12) - a01 * (a01 * d2 - a12 * a02) + a02 * (a01 * a12 - d1 * a02)
+    half_det = np.clip(det / (2.0 * safe**3), -1.0, 1.0)
+    return np.asarray(mean + 2.0 * spread * np.cos(np.arccos(half_det) / 3.0))
 
 
 def candidate_pairs(
@@ -98,9 +116,15 @@ def gate(
     p = p_hat[tracks]
     z_pred, h = predict_measurement(x, batch.sensor_enu_m[dets], batch.layout)
     nu = innovation(batch.z[dets], z_pred, batch.layout)
-    s = h @ p @ np.swapaxes(h, -1, -2) + batch.r[dets]
-    s_inv, logdet = inverse_and_logdet(s)
-    d2 = np.einsum("kz,kzy,ky->k", nu, s_inv, nu)
+    d2, logdet = np.empty(len(tracks)), np.empty(len(tracks))
+    kernels.innovation_kernel(  # d2 = nu^T S^-1 nu, S = H P H^T + R
+        kernels.as_input(p),
+        kernels.as_input(nu),
+        kernels.as_input(h),
+        kernels.as_input(batch.r[dets]),
+        d2,
+        logdet,
+    )
     loglik = -0.5 * (d2 + logdet + len(batch.layout) * np.log(2 * np.pi))
     inside = d2 <= chdtri(len(batch.layout), 1.0 - gate_probability)  # the chi-square quantile
     return Pairs(tracks[inside], dets[inside], d2[inside], loglik[inside])

@@ -13,33 +13,29 @@ from __future__ import annotations
 import numpy as np
 
 from raqib.geo import FloatArray
+from raqib.tracking import kernels
 from raqib.tracking.measurement import innovation, predict_measurement
 
 
 def mix(
     x: FloatArray, p: FloatArray, mu: FloatArray, pi: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Mixing step. Returns mixed states (N,M,D), covariances (N,M,D,D), predicted mode probs c (N,M)."""
-    n, m, d = x.shape
-    c = np.einsum("nij,ni->nj", pi, mu)  # c_j = sum_i pi_ij mu_i
-    c = np.maximum(c, 1e-12)
-    w = pi * mu[:, :, None] / c[:, None, :]  # mu_{i|j} = pi_ij mu_i / c_j     (N, i, j)
-    w_t = np.swapaxes(w, 1, 2)  # (N, j, i)
-    x0 = w_t @ x  # x0_j = sum_i mu_{i|j} x_i
-    dx = x[:, None, :, :] - x0[:, :, None, :]  # (N, j, i, D)
-    # P0_j = sum_i mu_{i|j} (P_i + dx dx^T), as batched matrix products (BLAS, not einsum).
-    p0 = (w_t @ p.reshape(n, m, d * d)).reshape(n, m, d, d)
-    p0 += np.swapaxes(dx * w_t[..., None], 2, 3) @ dx
+    """Mixing step. Returns mixed states (N,M,D), covariances (N,M,D,D), predicted mode probs c (N,M):
+    c_j = sum_i pi_ij mu_i, mu_{i|j} = pi_ij mu_i / c_j, x0_j = sum_i mu_{i|j} x_i and
+    P0_j = sum_i mu_{i|j} (P_i + (x_i - x0_j)(x_i - x0_j)^T) (kernels.mix_kernel)."""
+    x, p, mu, pi = (kernels.as_input(a) for a in (x, p, mu, pi))
+    x0, p0, c = np.empty_like(x), np.empty_like(p), np.empty_like(mu)
+    kernels.mix_kernel(x, p, mu, pi, x0, p0, c)
     return x0, p0, c
 
 
 def combine(x: FloatArray, p: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Moment-matched single Gaussian of the bank: x (N,D), P (N,D,D)."""
-    n, m, d = x.shape
-    x_hat = (mu[:, None, :] @ x)[:, 0]
-    dx = x - x_hat[:, None, :]  # (N, M, D)
-    p_hat = (mu[:, None, :] @ p.reshape(n, m, d * d))[:, 0].reshape(n, d, d)
-    p_hat += np.swapaxes(dx * mu[..., None], 1, 2) @ dx
+    """Moment-matched single Gaussian of the bank: x (N,D), P (N,D,D), x_hat = sum_m mu_m x_m and
+    P_hat = sum_m mu_m (P_m + (x_m - x_hat)(x_m - x_hat)^T) (kernels.combine_kernel)."""
+    x, p, mu = kernels.as_input(x), kernels.as_input(p), kernels.as_input(mu)
+    n, _, d = x.shape
+    x_hat, p_hat = np.empty((n, d)), np.empty((n, d, d))
+    kernels.combine_kernel(x, p, mu, x_hat, p_hat)
     return x_hat, p_hat
 
 
@@ -78,21 +74,23 @@ def kalman_update(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """One (extended) Kalman update, batched over any leading shape (...).
 
-    x (...,D), P (...,D,D), innovation nu (...,Z), Jacobian H (...,Z,D), R (...,Z,Z).
-    Returns updated x, P (Joseph form) and the log-likelihood ln N(nu; 0, S) (...).
+    x (...,D), P (...,D,D), innovation nu (...,Z), Jacobian H (...,Z,D), R (...,Z,Z) (any of
+    them broadcast to the others' leading shape). S = H P H^T + R, K = P H^T S^-1,
+    x' = x + K nu and, in Joseph form, P' = (I - K H) P (I - K H)^T + K R K^T
+    (kernels.kalman_kernel). Returns x', P' and the log-likelihood ln N(nu; 0, S) (...).
     """
-    ht = np.swapaxes(h, -1, -2)
-    s = h @ p @ ht + r  # S = H P H^T + R
-    s = 0.5 * (s + np.swapaxes(s, -1, -2))
-    s_inv, logdet = inverse_and_logdet(s)
-    k = p @ ht @ s_inv  # K = P H^T S^-1
-    x_new = x + np.einsum("...dz,...z->...d", k, innovation)
-    i_kh = np.eye(x.shape[-1]) - k @ h
-    p_new = i_kh @ p @ np.swapaxes(i_kh, -1, -2) + k @ r @ np.swapaxes(k, -1, -2)  # Joseph form
-    d2 = np.einsum("...z,...zy,...y->...", innovation, s_inv, innovation)
-    z_dim = innovation.shape[-1]
-    log_likelihood = -0.5 * (d2 + logdet + z_dim * np.log(2 * np.pi))
-    return x_new, p_new, log_likelihood
+    d, z = x.shape[-1], innovation.shape[-1]
+    lead = np.broadcast_shapes(x.shape[:-1], p.shape[:-2], innovation.shape[:-1], h.shape[:-2], r.shape[:-2])
+
+    def flat(a: FloatArray, tail: tuple[int, ...]) -> FloatArray:
+        return kernels.as_input(np.broadcast_to(a, (*lead, *tail)).reshape(-1, *tail))
+
+    x_flat, p_flat = flat(x, (d,)), flat(p, (d, d))
+    x_new, p_new, log_likelihood = np.empty_like(x_flat), np.empty_like(p_flat), np.empty(len(x_flat))
+    kernels.kalman_kernel(
+        x_flat, p_flat, flat(innovation, (z,)), flat(h, (z, d)), flat(r, (z, z)), x_new, p_new, log_likelihood
+    )
+    return x_new.reshape(*lead, d), p_new.reshape(*lead, d, d), log_likelihood.reshape(lead)
 
 
 def iterated_update(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from raqib.geo import FloatArray
+from raqib.tracking import kernels
 
 GRAVITY_MS2 = 9.80665
 
@@ -84,70 +85,44 @@ def _bank_noise_sigma2(config: MotionConfig) -> FloatArray:
     return np.array([[h * h, h * h, v * v] for h, v in sigmas])
 
 
-_POS = np.arange(3)
-_VEL = _POS + 3
-_EYE_BANK = np.broadcast_to(np.eye(STATE_DIM), (N_MODELS, STATE_DIM, STATE_DIM))
-
-
 def predict_bank(
     x: FloatArray, p: FloatArray, dt: FloatArray, config: MotionConfig
 ) -> tuple[FloatArray, FloatArray]:
     """Predict every model of every track by dt (N,): x (N, M, 6), P (N, M, 6, 6) -> same shapes.
 
-    The bank's transitions and white-noise acceleration covariances are built for all models
-    at once: CV, the two coordinated turns (horizontal position and velocity rotate at a known
-    rate; vertical motion is constant velocity) and the ballistic model, which is CV plus the
-    acceleration of gravity and drag applied as a known input."""
+    CV and the ballistic model fly straight; the two coordinated turns rotate the horizontal
+    velocity at +turn_rate and -turn_rate (vertical motion is constant velocity); the
+    ballistic model adds the acceleration of gravity and drag as a known input. Each model's
+    white-noise acceleration covariance is built here and the transitions are applied, for
+    all models of all tracks at once, by kernels.predict_kernel."""
     n = len(dt)
+    dt = kernels.as_input(dt)
     omega = np.radians(config.turn_rate_deg_s)
-    transitions = np.empty((n, N_MODELS, STATE_DIM, STATE_DIM))
-    transitions[:] = _EYE_BANK
-    transitions[:, :, _POS, _VEL] = dt[:, None, None]
-    # The two turns, at +omega and -omega: horizontal position and velocity rotate.
-    turn_omega = np.array([omega, -omega])
-    wt = turn_omega * dt[:, None]  # (N, 2)
-    s, c = np.sin(wt), np.cos(wt)
-    turns = transitions[:, CT_LEFT : CT_RIGHT + 1]
-    turns[..., 0, 3] = s / turn_omega
-    turns[..., 0, 4] = -(1 - c) / turn_omega
-    turns[..., 1, 3] = (1 - c) / turn_omega
-    turns[..., 1, 4] = s / turn_omega
-    turns[..., 3, 3] = c
-    turns[..., 3, 4] = -s
-    turns[..., 4, 3] = s
-    turns[..., 4, 4] = c
-    sigma2 = _bank_noise_sigma2(config)[None]  # (1, M, 3)
-    noises = np.zeros((n, N_MODELS, STATE_DIM, STATE_DIM))
-    cross = (dt**3 / 2)[:, None, None] * sigma2
-    noises[:, :, _POS, _POS] = (dt**4 / 4)[:, None, None] * sigma2
-    noises[:, :, _POS, _VEL] = cross
-    noises[:, :, _VEL, _POS] = cross
-    noises[:, :, _VEL, _VEL] = (dt**2)[:, None, None] * sigma2
+    turn_rate_rad_s = np.zeros(N_MODELS)
+    turn_rate_rad_s[CT_LEFT], turn_rate_rad_s[CT_RIGHT] = omega, -omega
+    sigma2 = _bank_noise_sigma2(config)  # (M, 3)
+    accel_cov = np.zeros((n, N_MODELS, 3, 3))
+    axes = np.arange(3)
+    accel_cov[:, :, axes, axes] = sigma2
     # The ballistic model's noise: ballistic_accel_sigma along its velocity (the unknown drag),
     # ballistic_cross_accel_sigma across it; isotropic while it has no velocity yet.
     v_ballistic = x[:, BALLISTIC, 3:]
     speed = np.sqrt(np.einsum("ni,ni->n", v_ballistic, v_ballistic))
     moving = speed > 1.0
     along = v_ballistic * (moving / np.maximum(speed, 1e-9))[:, None]
-    along_var = sigma2[0, BALLISTIC, 0]
+    along_var = sigma2[BALLISTIC, 0]
     cross_var = np.where(moving, config.ballistic_cross_accel_sigma_ms2**2, along_var)
-    accel_cov = (along_var - cross_var)[:, None, None] * (along[:, :, None] * along[:, None, :])
-    accel_cov[:, _POS, _POS] += cross_var[:, None]  # (the diagonal)
-    # White-noise acceleration: [[dt^4/4, dt^3/2], [dt^3/2, dt^2]] (position, velocity) x accel_cov,
-    # block by block (a five-index einsum cost more than the rest of the prediction).
-    ballistic_noise = noises[:, BALLISTIC]
-    ballistic_cross = (dt**3 / 2)[:, None, None] * accel_cov
-    ballistic_noise[:, :3, :3] = (dt**4 / 4)[:, None, None] * accel_cov
-    ballistic_noise[:, :3, 3:] = ballistic_cross
-    ballistic_noise[:, 3:, :3] = ballistic_cross
-    ballistic_noise[:, 3:, 3:] = (dt**2)[:, None, None] * accel_cov
-    x_pred = np.einsum("nmij,nmj->nmi", transitions, x)
+    ballistic_cov = accel_cov[:, BALLISTIC]
+    ballistic_cov[:] = (along_var - cross_var)[:, None, None] * (along[:, :, None] * along[:, None, :])
+    ballistic_cov[:, axes, axes] += cross_var[:, None]
+    x = kernels.as_input(x)
+    x_pred, p_pred = np.empty_like(x), np.empty((n, N_MODELS, STATE_DIM, STATE_DIM))
+    kernels.predict_kernel(x, kernels.as_input(p), dt, turn_rate_rad_s, accel_cov, x_pred, p_pred)
     # Ballistic: the acceleration at the start of the step, applied as a known input;
     # the drag's dependence on velocity is left to the process noise.
     accel = ballistic_acceleration(x[:, BALLISTIC, 3:], config.ballistic_drag_per_m, x[:, BALLISTIC, 2])
     x_pred[:, BALLISTIC, :3] += 0.5 * accel * dt[:, None] ** 2
     x_pred[:, BALLISTIC, 3:] += accel * dt[:, None]
-    p_pred = transitions @ p @ np.swapaxes(transitions, -1, -2) + noises
     return x_pred, p_pred
 
 

@@ -27,7 +27,7 @@ from scipy.special import chdtri
 
 from raqib.geo import FloatArray, enu_to_geodetic
 from raqib.model import TARGET_CLASSES, Detection, Sensor, Site, Track
-from raqib.tracking import imm, jpda
+from raqib.tracking import imm, jpda, kernels
 from raqib.tracking.association import (
     Pairs,
     assign_gnn,
@@ -35,6 +35,7 @@ from raqib.tracking.association import (
     bearing_candidates,
     candidate_pairs,
     gate,
+    widest_variance,
 )
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 from raqib.tracking.motion import BALLISTIC, N_MODELS, MotionConfig, mode_transition, predict_bank
@@ -123,6 +124,7 @@ class Tracker:
         self._scan_prediction: _ScanPrediction | None = None
         for sensor in sensors:
             self.add_sensor(sensor)
+        kernels.warm_up()
 
     def add_sensor(self, sensor: Sensor) -> None:
         self.sensors[sensor.sensor_id] = SensorGeometry.from_sensor(sensor, self.site)
@@ -384,7 +386,7 @@ class Tracker:
             det_sigma = float(batch.approx_position_sigma_m().max())
             # The gate's reach along the track's widest axis: the chi-square gate of a 3-D
             # position, about 4.2 sigma at 99.95 %.
-            widest_var = np.linalg.eigvalsh(p_hat[eligible, :3, :3])[:, -1]
+            widest_var = widest_variance(p_hat[eligible, :3, :3])
             reach = np.sqrt(chdtri(3, 1.0 - self.config.gate_probability))
             radius = np.minimum(reach * np.sqrt(widest_var + det_sigma**2), self.config.max_gate_radius_m)
             t_local, d = candidate_pairs(x_hat[eligible, :3], radius, det_pos)

@@ -7,7 +7,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from raqib.tracking import imm
-from raqib.tracking.association import candidate_pairs, clusters
+from raqib.tracking.association import candidate_pairs, clusters, widest_variance
 
 
 def test_clusters_partition_like_connected_components() -> None:
@@ -43,3 +43,17 @@ def test_inverse_of_3x3_stacks() -> None:
     inverse, logdet = imm.inverse_and_logdet(s)
     assert np.allclose(inverse @ s, np.eye(3))
     assert np.allclose(logdet, np.linalg.slogdet(s)[1])
+
+
+def test_widest_variance_is_the_largest_eigenvalue() -> None:
+    rng = np.random.default_rng(4)
+    for scale in (1e-2, 1.0, 1e3, 1e7):
+        # Long thin ellipsoids (a young track's range-azimuth cigar) as well as round ones.
+        a = rng.normal(size=(2000, 3, 3)) * scale * rng.uniform(1e-3, 1.0, (2000, 3, 1))
+        cov = a @ np.swapaxes(a, 1, 2)
+        assert np.allclose(widest_variance(cov), np.linalg.eigvalsh(cov)[:, -1], rtol=1e-8)
+    # Repeated and fully degenerate eigenvalues: the cubic's edge cases.
+    special = np.array(
+        [np.eye(3) * 7.0, np.diag([1.0, 5.0, 5.0]), np.diag([5.0, 1.0, 1.0]), np.zeros((3, 3))]
+    )
+    assert np.allclose(widest_variance(special), [7.0, 5.0, 5.0, 0.0], rtol=1e-7)
