@@ -147,3 +147,29 @@ def test_a_young_rounds_velocity_covariance_is_honest() -> None:
     assert nees[2] < 4.5 and nees[3] < 4.5, nees
     plain = _young_round_velocity_nees(TrackerConfig(update_iterations=1))
     assert plain[2] > 8.0, plain  # the overconfidence the iteration removes
+
+
+def test_a_fast_low_round_joins_its_first_plot_through_the_range_rate() -> None:
+    """A 390 m/s round fired low towards the radar moves 195 m between scans: only a first
+    track that takes its range rate as line-of-sight velocity holds the second plot in its gate."""
+    rng = np.random.default_rng(6)
+    start = np.array([4200.0, 3100.0, 20.0])
+    velocity = np.array([-310.0, -229.0, 40.0])  # 387 m/s, at the radar
+    plots = [_doppler_plot(start + velocity * 0.5 * k, velocity, 0.5 * k, rng) for k in range(3)]
+    assert _scans_to_confirm(plots, DOPPLER_RADAR) == 2
+    tracker = Tracker(SITE, [DOPPLER_RADAR])
+    tracker.step(plots[:1], 0.0)
+    line = start / np.linalg.norm(start)
+    radial = tracker.store.x[0, BALLISTIC, 3:] @ line
+    assert abs(radial / float(plots[0].range_rate_ms) - 1.0) < 0.05  # the prior's radial speed is the plot's
+    assert tracker.store.hits[0] == 1
+
+
+def test_a_slow_first_plot_starts_at_rest() -> None:
+    """Clutter is slow: a slow first plot's velocity prior is left at rest, as on a radar without
+    Doppler, so that clutter does not start better-informed (and likelier) false tracks."""
+    rng = np.random.default_rng(7)
+    tracker = Tracker(SITE, [DOPPLER_RADAR])
+    position, velocity = np.array([3000.0, 2000.0, 150.0]), np.array([-12.0, 8.0, 0.0])
+    tracker.step([_doppler_plot(position, velocity, 0.0, rng)], 0.0)
+    assert np.all(tracker.store.x[0, :, 3:] == 0.0)
