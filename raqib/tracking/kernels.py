@@ -5,7 +5,7 @@ model of every track, tentative ones included). As NumPy batched matrix products
 is a separate BLAS call of about 170 ns, which is most of the cost for matrices this small;
 a compiled loop does the arithmetic of one track's models in registers and cache, with no
 call per matrix and no temporaries (dense-1000: mix, prediction, combination and update
-together 23 -> 7 ms a scan, measured with bench/bench_tracker.py). Each kernel is one
+together 23 -> 7 ms a scan, each timed over 41 of its scans). Each kernel is one
 equation of raqib/tracking/imm.py or motion.py, which keep the NumPy-level interface and
 document the mathematics; tests/tracking/test_kernels.py checks every kernel against the
 same equation written with NumPy matrix products.
