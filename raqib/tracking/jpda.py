@@ -62,6 +62,10 @@ IntArray = np.ndarray
 BoolArray = np.ndarray
 
 
+# Message passes of loopy belief propagation at most; it stops once the messages settle.
+LBP_ITERATIONS = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class JpdaConfig:
     """How JPDA runs: the largest cluster solved exactly, what happens to larger ones, the variant."""
@@ -70,7 +74,7 @@ class JpdaConfig:
     max_detections: int = 8
     max_events: int = 20_000  # bound on the joint events: prod over tracks of (1 + detections gated)
     large_clusters: str = "gnn"  # above the limits: "gnn", or "lbp" (approximate marginals)
-    lbp_iterations: int = 1000
+    lbp_iterations: int = LBP_ITERATIONS
     best_permutation_only: bool = True  # JPDA*, against track coalescence; False: plain JPDA
     explained_probability: float = 0.5  # a detection this likely to belong to a track seeds no new one
 
@@ -221,7 +225,11 @@ def _rank_within(group: IntArray) -> IntArray:
 
 
 def lbp_marginals(
-    track: IntArray, detection: IntArray, log_ratio: FloatArray, log_miss: float, iterations: int = 1000
+    track: IntArray,
+    detection: IntArray,
+    log_ratio: FloatArray,
+    log_miss: float,
+    iterations: int = LBP_ITERATIONS,
 ) -> Marginals:
     """Approximate JPDA marginals by loopy belief propagation on the association graph
     (Williams and Lau, "Approximate evaluation of marginal association probabilities with belief

@@ -300,16 +300,10 @@ def kalman_kernel(
         log_likelihood[k] = -0.5 * (_mahalanobis2(s_inv, nu[k]) + log_det + z_dim * log_2pi)
 
 
-_warm = False
-
-
 def warm_up() -> None:
-    """Compile (or load from Numba's cache) every kernel for the arrays the filter passes, once
-    a process, so that the first scan of a live feed does not wait for it (about 0.3 s from the
-    cache, several seconds the first time on a machine)."""
-    global _warm
-    if _warm:
-        return
+    """Compile (or load from Numba's cache) every kernel for the arrays the filter passes, so
+    that the first scan of a live feed does not wait for it (about 0.3 s from the cache, several
+    seconds the first time on a machine; microseconds once a process has them)."""
     x, p, mu = np.zeros((1, 2, 6)), np.tile(np.eye(6), (1, 2, 1, 1)), np.full((1, 2), 0.5)
     x0, p0, c = np.empty_like(x), np.empty_like(p), np.empty_like(mu)
     mix_kernel(x, p, mu, np.full((1, 2, 2), 0.5), x0, p0, c)
@@ -330,4 +324,3 @@ def warm_up() -> None:
     innovation_kernel(
         flat_p, np.zeros((2, 3)), np.zeros((2, 3, 6)), np.tile(np.eye(3), (2, 1, 1)), np.empty(2), np.empty(2)
     )
-    _warm = True

@@ -45,7 +45,9 @@ def _reference_combine(x: np.ndarray, p: np.ndarray, mu: np.ndarray) -> tuple[np
     return x_hat, np.einsum("nm,nmab->nab", mu, p) + np.einsum("nm,nma,nmb->nab", mu, dx, dx)
 
 
-def _reference_kalman(x, p, nu, h, r):  # type: ignore[no-untyped-def]
+def _reference_kalman(
+    x: np.ndarray, p: np.ndarray, nu: np.ndarray, h: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, ...]:
     ht = np.swapaxes(h, -1, -2)
     s = h @ p @ ht + r
     s_inv = np.linalg.inv(s)
