@@ -38,7 +38,7 @@ from raqib.tracking.association import (
     widest_variance,
 )
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
-from raqib.tracking.motion import BALLISTIC, N_MODELS, MotionConfig, mode_transition, predict_bank
+from raqib.tracking.motion import BALLISTIC, MANOEUVRE, N_MODELS, MotionConfig, mode_transition, predict_bank
 from raqib.tracking.scan import CLUTTER_SLOW_RANGE_RATE_MS, SensorGeometry, build_batches
 from raqib.tracking.store import TrackStore
 
@@ -53,15 +53,19 @@ class TrackerConfig:
     # Prior on a new track's velocity, per axis. The ballistic model's is wide (rounds fly at 300+
     # m/s, climbing or diving steeply); the air-breathing models' is narrow: drones and birds fly
     # under 40 m/s and mostly fly level, climbing or sinking a few m/s at most (a 3 m/s sigma still
-    # lets a 6 m/s climb in at two sigma; the turn models follow steeper ones). That is what lets
+    # lets a 6 m/s climb in at two sigma; the manoeuvre model follows steeper ones). That is what lets
     # a new track's height settle within a few scans when the radar's elevation is coarse, and
     # keeps a swarm's plots from pairing across drones. A faster aircraft still initiates: the
     # ballistic model's share of the mixture keeps the second plot's gate open to 250 m/s.
     initial_speed_sigma_ms: float = 200.0
     initial_horizontal_speed_sigma_ms: float = 40.0
     # (3 m/s against 10 m/s, with the CV model's vertical noise 0.05 m/s^2, 3 seeds: drones-inbound
-    # GOSPA 41.6 -> 38.8 m, crossing 66.5 -> 63.6 m, mixed 100.9 -> 98.1 m, swarm 384 -> 367 m)
+    # GOSPA 41.6 -> 38.8 m, crossing 66.5 -> 63.6 m, mixed 100.9 -> 98.1 m, swarm 384 -> 367 m).
+    # That is the manoeuvre model's; the level models' (CV, the turns) is tighter still: level
+    # flight is level (0.3 against 3 m/s: swarm-200 GOSPA 342 -> 336 m with the level models'
+    # vertical noise 0.01 m/s^2).
     initial_vertical_speed_sigma_ms: float = 3.0
+    initial_level_vertical_speed_sigma_ms: float = 0.3
     # How well a first plot's range rate gives its line-of-sight velocity for what follows: the
     # radial speed of a young track changes by about v_t^2 / range a second with its unknown
     # cross-range speed v_t (a round climbing at 300 m/s, 5 km out: 15-25 m/s a second).
@@ -612,6 +616,7 @@ class Tracker:
         air_v_sigma = [cfg.initial_horizontal_speed_sigma_ms] * 2 + [cfg.initial_vertical_speed_sigma_ms]
         p[:, :, idx + 3, idx + 3] = np.square(air_v_sigma)
         p[:, BALLISTIC, idx + 3, idx + 3] = cfg.initial_speed_sigma_ms**2
+        p[:, :MANOEUVRE, 5, 5] = cfg.initial_level_vertical_speed_sigma_ms**2
         if "ve" in batch.layout:
             x[:, 3:] = batch.z[fresh, 3:6]
             p[:, :, idx + 3, idx + 3] = np.maximum(batch.r[fresh][:, None, [3, 4, 5], [3, 4, 5]], 1.0)

@@ -12,6 +12,8 @@ from raqib.tracking.motion import (
     CT_LEFT,
     CT_RIGHT,
     CV,
+    MANOEUVRE,
+    N_MODELS,
     MotionConfig,
     mode_transition,
     predict_bank,
@@ -63,9 +65,9 @@ def test_kalman_update_matches_the_scalar_closed_form() -> None:
 
 
 def test_cv_prediction_moves_by_velocity_and_grows_uncertainty() -> None:
-    x = np.zeros((1, 4, 6))
+    x = np.zeros((1, N_MODELS, 6))
     x[0, :, 3] = 10.0
-    p = np.broadcast_to(np.eye(6), (1, 4, 6, 6)).copy()
+    p = np.broadcast_to(np.eye(6), (1, N_MODELS, 6, 6)).copy()
     x_pred, p_pred = predict_bank(x, p, np.array([2.0]), MotionConfig())
     assert np.isclose(x_pred[0, CV, 0], 20.0)
     assert p_pred[0, CV, 0, 0] > p[0, CV, 0, 0]
@@ -76,14 +78,37 @@ def test_cv_prediction_moves_by_velocity_and_grows_uncertainty() -> None:
 def test_mode_transition_rows_are_distributions_and_stay_put_for_zero_time() -> None:
     pi = mode_transition(np.array([0.0, 1.0, 100.0]), MotionConfig())
     assert np.allclose(pi.sum(axis=2), 1.0)
-    assert np.allclose(pi[0], np.eye(4))
+    assert np.allclose(pi[0], np.eye(N_MODELS))
+
+
+def test_a_round_never_turns_into_a_drone_and_a_manoeuvre_is_left_rarely() -> None:
+    """The ballistic model is never mixed into the air models (its gravity-driven vertical
+    velocity would widen theirs), and the manoeuvre model's loose estimate reaches the level
+    models far less often than they reach each other."""
+    pi = mode_transition(np.array([1.0]), MotionConfig())[0]
+    assert np.allclose(pi[BALLISTIC, :BALLISTIC], 0.0) and pi[BALLISTIC, BALLISTIC] == 1.0
+    assert 0.0 < pi[CV, BALLISTIC] < 1e-3
+    assert pi[MANOEUVRE, CV] < 0.05 * pi[CT_LEFT, CV]
+    assert pi[CV, MANOEUVRE] == pytest.approx(pi[CV, CT_LEFT])
+
+
+def test_the_level_models_hold_their_height_and_the_manoeuvre_model_follows_a_climb() -> None:
+    """Over a minute unobserved, a level model's vertical velocity stays known to a fraction
+    of a m/s; the manoeuvre model's opens to metres a second, so a climb fits it."""
+    x = np.zeros((1, N_MODELS, 6))
+    p = np.broadcast_to(np.eye(6) * 0.01, (1, N_MODELS, 6, 6)).copy()
+    for _ in range(60):  # a minute of one-second scans without a plot
+        x, p = predict_bank(x, p, np.array([1.0]), MotionConfig())
+    vertical_speed_sigma = np.sqrt(p[0, :, 5, 5])
+    assert np.all(vertical_speed_sigma[[CV, CT_LEFT, CT_RIGHT]] < 0.2)
+    assert vertical_speed_sigma[MANOEUVRE] > 2.0
 
 
 def test_imm_mixing_preserves_the_combined_mean() -> None:
     rng = np.random.default_rng(1)
-    x = rng.normal(size=(3, 4, 6))
-    p = np.broadcast_to(np.eye(6), (3, 4, 6, 6)).copy()
-    mu = rng.dirichlet(np.ones(4), size=3)
+    x = rng.normal(size=(3, N_MODELS, 6))
+    p = np.broadcast_to(np.eye(6), (3, N_MODELS, 6, 6)).copy()
+    mu = rng.dirichlet(np.ones(N_MODELS), size=3)
     pi = mode_transition(np.array([1.0, 1.0, 1.0]), MotionConfig())
     x0, _, c = imm.mix(x, p, mu, pi)
     combined_before, _ = imm.combine(x, p, mu)
@@ -102,9 +127,9 @@ def test_small_matrix_inverse_and_log_determinant_match_lapack(size: int) -> Non
 
 
 def test_the_turn_models_rotate_the_velocity_at_their_rate() -> None:
-    x = np.zeros((1, 4, 6))
+    x = np.zeros((1, N_MODELS, 6))
     x[0, :, 3] = 10.0  # east at 10 m/s
-    p = np.broadcast_to(np.eye(6), (1, 4, 6, 6)).copy()
+    p = np.broadcast_to(np.eye(6), (1, N_MODELS, 6, 6)).copy()
     quarter_s = 90.0 / MotionConfig().turn_rate_deg_s
     x_pred, _ = predict_bank(x, p, np.array([quarter_s]), MotionConfig())
     radius_m = 10.0 / np.radians(MotionConfig().turn_rate_deg_s)

@@ -14,6 +14,7 @@ from raqib.tracking import imm, jpda
 from raqib.tracking.association import Pairs, cluster_sizes, gate
 from raqib.tracking.jpda import JpdaConfig, Marginals, dense_pairs, lbp_marginals, marginals, pda_update
 from raqib.tracking.measurement import MeasurementBatch
+from raqib.tracking.motion import MotionConfig
 from raqib.tracking.scan import SensorGeometry
 from raqib.tracking.store import TrackStore
 from raqib.tracking.tracker import Tracker, TrackerConfig
@@ -411,7 +412,7 @@ def test_update_dense_clusters_books_the_tracks_and_leaves_unexplained_detection
     positions = np.array([[0.0, 0.0, 100.0], [0.0, 40.0, 100.0], [0.0, 20.0, 100.0]])
     store.x[:, :, :3] = positions[:, None, :]
     store.p[:] = np.diag([400.0, 400.0, 400.0, 100.0, 100.0, 100.0])
-    store.mu[:] = [0.55, 0.15, 0.15, 0.15]
+    store.mu[:] = MotionConfig().initial_mode_probs
     store.confirmed[:2] = True  # rows 0 and 1 confirmed; row 2 a tentative between them
     store.score[:] = 10.0
     store.time_s[:] = 0.0
