@@ -52,6 +52,6 @@ def test_a_terminal_dive_is_followed() -> None:
 
 def test_a_steady_climb_is_followed_once_the_track_has_flown_a_minute() -> None:
     """A 3 m/s climb 8 km out: over the first minute the level models' prior holds the height
-    back (the elevation cannot tell the climb from noise for 20-30 s); after it, 11.2 m rms."""
+    back (the elevation cannot tell the climb from noise for 20-30 s); after it, 11.1 m rms."""
     rms = [_height_rms_m((0.0, 8000.0, 150.0), 3.0, 0.0, 90, 60.0, seed) for seed in SEEDS]
     assert np.mean(rms) < 14.0
