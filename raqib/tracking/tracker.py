@@ -37,6 +37,7 @@ from raqib.tracking.association import (
     gate,
     widest_variance,
 )
+from raqib.tracking.formation import FormationConfig, apply_formation_prior
 from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
 from raqib.tracking.motion import BALLISTIC, MANOEUVRE, N_MODELS, MotionConfig, mode_transition, predict_bank
 from raqib.tracking.scan import CLUTTER_SLOW_RANGE_RATE_MS, SensorGeometry, build_batches
@@ -92,6 +93,7 @@ class TrackerConfig:
     update_iterations: int = 3
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
     jpda: jpda.JpdaConfig = field(default_factory=jpda.JpdaConfig)
+    formation: FormationConfig = field(default_factory=FormationConfig)  # a swarm's young tracks
 
 
 @dataclass
@@ -200,9 +202,23 @@ class Tracker:
                 if len(fresh):
                     new_tracks.append(self._initiate(batch, fresh, detections, geometry, time_s))
         self._score_misses(geometry, x_hat, updated, sensor_id)
+        self._formation_prior(updated)
         for fresh_store in new_tracks:
             self.store.append(fresh_store)
         self._confirm_and_delete()
+
+    def _formation_prior(self, updated: np.ndarray) -> None:
+        """Young tracks this scan updated, without a cooperative identity (whose reports carry
+        their own velocity), take their established neighbours' velocity as a prior
+        (tracking/formation.py)."""
+        cfg = self.config.formation
+        if not cfg.enabled:
+            return
+        store = self.store
+        hits = store.hits[: len(updated)]
+        young = updated & (hits >= 2) & (hits <= cfg.young_hits)
+        young &= store.identity[: len(updated)] == None  # noqa: E711  (object array)
+        apply_formation_prior(store, np.flatnonzero(young), cfg)
 
     def _gate_weights(self, c: FloatArray) -> FloatArray:
         weights = c.copy()
