@@ -17,8 +17,10 @@ show its own velocity (tests/tracking/test_formation.py), and every track is rel
 ``young_hits``.
 
 Measured on bench/bench_tracker.py's swarm-200, mean GOSPA over seeds 1-5: 326.2 m without,
-311.2 m with (seed 1: 320.6 -> 307.6 m; track-id switches 594 -> about 450); the other
-scenarios unchanged to 0.1 m (no young track there has three established neighbours).
+311.2 m with (seed 1: 320.6 -> 307.6 m, track-id switches 594 -> 497); over seeds 6-10, not
+used to choose the settings, 325.7 -> 312.0 m; with JPDA association (seeds 1-3) 326.6 ->
+312.3 m. The small scenarios are unchanged (no young track there has three established
+neighbours); dense-1000, 1000 targets each flying its own way, went 1259 -> 1263 m (seed 1).
 Without the mixture (every neighbour's mean taken as the track's) the swarm scored 307-312 m
 for radii of 250-600 m, 2-5 m/s and donors of 4-8 plots, but the crossing drone was held
 5-20 m/s off its course. The known answer it approximates: the same tracker given each new
