@@ -7,7 +7,8 @@ ballistic coefficient 1500-9000 kg/m^2) simulated with raqib's simulator and see
 radar that measures range rate, like the seed site's and every counter-fire radar
 (``--no-doppler``: one that does not); the pipeline's tracker, classifier and threat stage
 run on it. For every shot the benchmark prints nothing; at the end it prints the share of
-shots with a prediction within 3 scans, the ellipse's coverage at that first prediction and
+shots with a prediction within 3 scans (and among the shots the radar saw at least twice in
+those scans: a velocity takes two plots), the ellipse's coverage at that first prediction and
 over all later scans, and the median miss distance. A shot ends when its round lands.
 
     .venv/bin/python bench/bench_ballistic.py [--shots 200] [--seed 1] [--quick]
