@@ -49,15 +49,18 @@ class FormationConfig:
     min_donors: int = 3
     # A track near a group need not belong to it (a bird, a lone drone crossing the swarm): the
     # prior is a two-way mixture, member with this probability or free, its velocity then as
-    # unknown as a new track's (Tracker's initial horizontal speed sigma). The track's own
-    # velocity decides between them, so a crossing drone is let go once its plots show it.
+    # unknown as a new track's (the caller's free_velocity_sigma_ms, the tracker's initial
+    # horizontal speed sigma). The track's own velocity decides between them, so a crossing
+    # drone is let go once its plots show it.
     membership_prior: float = 0.9
-    free_velocity_sigma_ms: float = 40.0
 
 
-def apply_formation_prior(store: TrackStore, receivers: np.ndarray, config: FormationConfig) -> np.ndarray:
+def apply_formation_prior(
+    store: TrackStore, receivers: np.ndarray, config: FormationConfig, free_velocity_sigma_ms: float
+) -> np.ndarray:
     """Update the horizontal velocity of the ``receivers`` rows' air models with their
-    neighbours' mean (see the module's docstring), in place. Returns the rows it updated."""
+    neighbours' mean (see the module's docstring), in place; a free track's velocity is as
+    unknown as ``free_velocity_sigma_ms`` per axis. Returns the rows it updated."""
     none = np.zeros(0, int)
     donors = np.flatnonzero(store.hits >= config.donor_hits)
     if len(receivers) == 0 or len(donors) < config.min_donors:
@@ -87,14 +90,13 @@ def apply_formation_prior(store: TrackStore, receivers: np.ndarray, config: Form
     h = np.zeros((k, m, 2, 6))
     h[..., 0, 3] = h[..., 1, 4] = 1.0
     nu = mean[:, None, :] - x[..., 3:5]
+    # Both hypotheses see the group's mean as a measurement of the velocity: a member's within
+    # velocity_sigma_ms (and the mean's own spread), a free track's anywhere within its own sigma.
     member_r = np.zeros((k, m, 2, 2))
     member_r[..., [0, 1], [0, 1]] = (config.velocity_sigma_ms**2 + spread2 / count[:, None])[:, None, :]
     x_member, p_member, loglik_member = imm.kalman_update(x, p, nu, h, member_r)
-    free_s = p[..., 3:5, 3:5] + np.eye(2) * config.free_velocity_sigma_ms**2
-    free_inverse, free_logdet = imm.inverse_and_logdet(free_s)
-    loglik_free = -0.5 * (
-        np.einsum("kmi,kmij,kmj->km", nu, free_inverse, nu) + free_logdet + 2 * np.log(2 * np.pi)
-    )
+    free_r = np.broadcast_to(np.eye(2) * free_velocity_sigma_ms**2, member_r.shape)
+    _, _, loglik_free = imm.kalman_update(x, p, nu, h, free_r)
     odds = (1.0 - config.membership_prior) / config.membership_prior
     member = 1.0 / (1.0 + odds * np.exp(np.clip(loglik_free - loglik_member, -50.0, 50.0)))  # (K, M)
     # Each model's posterior: the two hypotheses' Gaussians, moment-matched into one.

@@ -215,10 +215,10 @@ class Tracker:
         if not cfg.enabled:
             return
         store = self.store
-        hits = store.hits[: len(updated)]
-        young = updated & (hits >= 2) & (hits <= cfg.young_hits)
-        young &= store.identity[: len(updated)] == None  # noqa: E711  (object array)
-        apply_formation_prior(store, np.flatnonzero(young), cfg)
+        young = updated & (store.hits >= 2) & (store.hits <= cfg.young_hits)
+        young &= store.identity == None  # noqa: E711  (object array)
+        free_sigma_ms = self.config.initial_horizontal_speed_sigma_ms
+        apply_formation_prior(store, np.flatnonzero(young), cfg, free_sigma_ms)
 
     def _gate_weights(self, c: FloatArray) -> FloatArray:
         weights = c.copy()
