@@ -223,6 +223,10 @@ def main() -> None:
         f"  of the shots with >= 2 plots in those scans {len(seen_twice_within3)} / {len(seen_twice)} "
         f"({shots - len(seen_twice)} seen only once)"
     )
+    # The target read the other way: within three scan periods after the first detection's scan
+    # (that scan and the next three).
+    after3 = [r for r in predicted if r["scans_to_prediction"] <= 4]  # type: ignore[operator]
+    print(f"  by the third scan after the first detection's  {len(after3)} / {shots}")
     scans = [r["scans_to_prediction"] for r in predicted]
     print(f"scans to first prediction (median/max)  {np.median(scans):.0f} / {max(scans)}")  # type: ignore[type-var]
     print(

@@ -173,3 +173,63 @@ def test_a_slow_first_plot_starts_at_rest() -> None:
     position, velocity = np.array([3000.0, 2000.0, 150.0]), np.array([-12.0, 8.0, 0.0])
     tracker.step([_doppler_plot(position, velocity, 0.0, rng)], 0.0)
     assert np.all(tracker.store.x[0, :, 3:] == 0.0)
+
+
+# A steep round (59 degrees, 270 m/s) fired almost at the radar, as bench_ballistic's seed 1
+# shot 43 saw it: its plots (east, north, up in m; range rate in m/s) at 0, 1.0 (the scan at
+# 0.5 missed it), 1.5 and 2.0 s. The first two are 85 m low and 57 m low, so together they
+# show a level aircraft at 130 m/s; the third is 150 m above where that aircraft would be.
+STEEP_ROUND_PLOTS = (
+    (0.0, (2073.0, -3514.0, 82.0), -138.48),
+    (1.0, (2049.0, -3381.0, 158.0), -115.23),
+    (1.5, (1999.0, -3340.0, 311.0), -105.10),
+    (2.0, (1941.0, -3303.0, 411.0), -97.93),
+)
+BENCH_DOPPLER_RADAR: Sensor = msgspec.structs.replace(
+    DOPPLER_RADAR, sigma_range_m=7.5, sigma_azimuth_deg=0.4, sigma_elevation_deg=0.5
+)
+
+
+def _steep_round_tracks(config: TrackerConfig) -> list[list[tuple[int, int, float]]]:
+    """(track id, hits, ballistic mode probability) of every confirmed track after each plot."""
+    tracker = Tracker(SITE, [BENCH_DOPPLER_RADAR], config)
+    out = []
+    for time_s, position, range_rate in STEEP_ROUND_PLOTS:
+        r, az, el = (float(v[0]) for v in enu_to_polar(np.atleast_2d(position)))
+        plot = Detection(
+            time_s=time_s,
+            sensor_id="doppler",
+            range_m=r,
+            azimuth_deg=az,
+            elevation_deg=el,
+            range_rate_ms=range_rate,
+        )
+        tracks = tracker.step([plot], time_s)
+        out.append([(t.track_id, t.hits, t.ballistic_p) for t in tracks])
+    return out
+
+
+def test_a_steep_round_whose_first_plots_look_level_keeps_one_track() -> None:
+    """Its third plot falls outside the level-dominated combined gate but inside the ballistic
+    model's own: the track takes it, turns ballistic, and no second track starts on the round."""
+    after = _steep_round_tracks(TrackerConfig())
+    track_id, hits, ballistic_p = after[2][0]
+    assert len(after[2]) == 1 and hits == 3 and ballistic_p > 0.9
+    assert after[3] == [(track_id, 4, after[3][0][2])]  # one track, the same, on the fourth plot
+    # Without the ballistic model's own gate (its speed bar out of reach) the round's track
+    # broke in two: the first half lived on as a level aircraft beside the round's new track.
+    split = _steep_round_tracks(TrackerConfig(young_round_speed_ms=1e9))
+    assert len({t[0] for t in split[3]}) == 2
+
+
+def test_a_slow_young_track_does_not_gate_with_its_ballistic_model() -> None:
+    """Drones, birds and clutter are slower than young_round_speed_ms: their young tracks gate
+    with the combined prediction only, so the ballistic model's wide gate catches no clutter."""
+    tracker = Tracker(SITE, [DOPPLER_RADAR])
+    rng = np.random.default_rng(8)
+    position, velocity = np.array([3000.0, 2000.0, 150.0]), np.array([-20.0, 12.0, 0.0])
+    for k in range(2):
+        tracker.step([_doppler_plot(position + velocity * 0.5 * k, velocity, 0.5 * k, rng)], 0.5 * k)
+    assert tracker.store.hits[0] == 2
+    ballistic_speed = float(np.linalg.norm(tracker.store.x[0, BALLISTIC, 3:]))
+    assert ballistic_speed < TrackerConfig().young_round_speed_ms
