@@ -12,6 +12,10 @@ sensors' data comes from.
     window_s = 0.5               # reordering window (late data within it is sorted by time)
     step_s = 0.25                # one pipeline step per slice
 
+    [tracker]                    # optional
+    association = "gnn"          # gnn (global nearest neighbour) | jpda (soft weights in
+                                 # clusters where several tracks compete for several plots)
+
     [[zones]]                    # optional, beside or instead of zones_file
     id = "runway"
     name = "Runway"
@@ -75,6 +79,7 @@ from raqib.model import Authorisation, Sensor, Site, Zone
 from raqib.outputs.config import OutputsConfig, OutputsConfigError, parse_outputs
 from raqib.sensors.base import Decoder, ErrorSink
 from raqib.sensors.formats import decoder_class, decoder_kwargs
+from raqib.tracking import ASSOCIATIONS
 
 TRANSPORTS = ("udp", "udp-multicast", "tcp-client", "tcp-server", "file", "pcap")
 DATAGRAM_TRANSPORTS = frozenset({"udp", "udp-multicast", "pcap"})
@@ -136,6 +141,7 @@ class SiteConfig:
     live: LiveConfig = LiveConfig()
     outputs: OutputsConfig = field(default_factory=OutputsConfig)
     source: str = ""
+    tracker_association: str = "gnn"  # raqib.tracking.ASSOCIATIONS
 
     @property
     def sensors(self) -> tuple[Sensor, ...]:
@@ -220,7 +226,7 @@ class _Reader:
         return value
 
     def site_config(self, document: dict[str, Any]) -> SiteConfig:
-        unknown = set(document) - {"site", "live", "zones", "authorisations", "feeds", "outputs"}
+        unknown = set(document) - {"site", "live", "tracker", "zones", "authorisations", "feeds", "outputs"}
         if unknown:
             raise self.fail(sorted(unknown)[0], "unknown section")
         if "site" not in document:
@@ -242,7 +248,19 @@ class _Reader:
             live=self.live(document.get("live", {})),
             outputs=self.outputs(document.get("outputs", {})),
             source=self.source,
+            tracker_association=self.tracker_association(document.get("tracker", {})),
         )
+
+    def tracker_association(self, value: Any) -> str:
+        table = self.table(value, "tracker")
+        unknown = set(table) - {"association"}
+        if unknown:
+            raise self.fail(f"tracker.{sorted(unknown)[0]}", "unknown setting (association)")
+        association = table.get("association", "gnn")
+        if association not in ASSOCIATIONS:
+            choices = ", ".join(ASSOCIATIONS)
+            raise self.fail("tracker.association", f"must be one of {choices}, not {association!r}")
+        return str(association)
 
     def outputs(self, table: Any) -> OutputsConfig:
         try:

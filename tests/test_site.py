@@ -221,6 +221,8 @@ SITE = "[site]\nlat = 1.0\nlon = 2.0\nalt = 0.0\n"
         (SITE + "[[authorisations]]\nname = 'no identity'\n", "authorisations[0]", "identity"),
         ("feeds = 3\n" + SITE, "feeds", "array of tables"),
         (SITE + "feeds = 3\n", "site.feeds", "unknown setting"),
+        (SITE + "[tracker]\nassociation = 'mht'\n", "tracker.association", "must be one of gnn, jpda"),
+        (SITE + "[tracker]\ngate = 0.99\n", "tracker.gate", "unknown setting"),
     ],
 )
 def test_each_mistake_is_named_by_its_key(text: str, key: str, words: str) -> None:
@@ -340,3 +342,9 @@ def test_sapient_node_ids_name_their_detections_after_the_feeds_sensor() -> None
     options = decoder_options(config.feeds[0])
     assert options["config"].node_sensors == {node: config.feeds[0].sensor}
     assert options["config"].magnetic_declination_deg == 2.5
+
+
+def test_the_tracker_table_chooses_the_association() -> None:
+    assert parse_site(SITE, source="site.toml").tracker_association == "gnn"
+    chosen = parse_site(SITE + "[tracker]\nassociation = 'jpda'\n", source="site.toml")
+    assert chosen.tracker_association == "jpda"

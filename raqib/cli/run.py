@@ -23,8 +23,10 @@ from raqib.alerts.summary import format_table, summarise
 from raqib.cli._server_options import add_server_arguments
 from raqib.model import Sensor, Site
 from raqib.outputs.console import ConsoleReporter
+from raqib.tracking import ASSOCIATIONS
 
 if TYPE_CHECKING:
+    from raqib.pipeline import PipelineConfig
     from raqib.server.schemas import SensorHealth
 
 
@@ -41,6 +43,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="site file (TOML) listing live feeds: run live")
     parser.add_argument("--json", action="store_true", help="print the alert summary as JSON")
+    parser.add_argument(
+        "--association",
+        choices=ASSOCIATIONS,
+        help="the tracker's data association: gnn (the default) or jpda; live, it overrides the "
+        "site file's [tracker] association",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     add_server_arguments(parser)
     parser.add_argument("--no-server", action="store_true", help="live: do not serve the operator's screen")
@@ -65,6 +73,13 @@ def run(args: argparse.Namespace) -> int:
     return _run_recording(args)
 
 
+def _pipeline_config(association: str) -> PipelineConfig:
+    from raqib.pipeline import PipelineConfig
+    from raqib.tracking.tracker import TrackerConfig
+
+    return PipelineConfig(tracker=TrackerConfig(association=association))
+
+
 def _run_recording(args: argparse.Namespace) -> int:
     from raqib.pipeline import Pipeline
     from raqib.recorder.contract import read_recording
@@ -87,10 +102,11 @@ def _run_recording(args: argparse.Namespace) -> int:
         live_status=False,
     )
     pipeline: Pipeline | None = None  # the recording's site line makes it
+    pipeline_config = _pipeline_config(args.association or "gnn")
     sensors: list[Sensor] = []
     for item in iter_scans(read_recording(args.recording)):
         if isinstance(item, Site):
-            pipeline = Pipeline(item, zones, sensors, authorisations)
+            pipeline = Pipeline(item, zones, sensors, authorisations, pipeline_config)
         elif isinstance(item, Sensor):
             sensors.append(item)
             if pipeline is not None:
@@ -121,7 +137,10 @@ async def _run_live(args: argparse.Namespace) -> int:
     from raqib.site import load_site
 
     config = load_site(args.config)
-    pipeline = Pipeline(config.site, config.zones, config.sensors, config.authorisations)
+    association = args.association or config.tracker_association
+    pipeline = Pipeline(
+        config.site, config.zones, config.sensors, config.authorisations, _pipeline_config(association)
+    )
     dispatcher = make_dispatcher(config.outputs, config.site, config.zones)
     commands = pipeline if dispatcher is None else CommandsWithOutputs(pipeline, dispatcher)
     hub = StateHub(site=config.site, zones=config.zones, sensors=config.sensors, commands=commands)

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from raqib.model import Sensor, Site
+from raqib.tracking import ASSOCIATIONS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -17,14 +18,27 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "-o", "--output", default="-", help="track lines (JSON Lines), or - for standard output"
     )
+    add_association_argument(parser)
     return parser
 
 
+def add_association_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--association",
+        choices=ASSOCIATIONS,
+        default="gnn",
+        help="data association: global nearest neighbour (gnn, the default) or JPDA's soft "
+        "weights where several tracks compete for several plots (jpda)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from raqib.pipeline import Pipeline
+    from raqib.pipeline import Pipeline, PipelineConfig
     from raqib.recorder.contract import RecordingWriter, read_recording
     from raqib.recorder.scans import Scan, iter_scans
+    from raqib.tracking.tracker import TrackerConfig
 
+    config = PipelineConfig(tracker=TrackerConfig(association=args.association))
     out = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
     writer = RecordingWriter(out)
     pipeline: Pipeline | None = None
@@ -32,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for item in iter_scans(read_recording(args.recording)):
             if isinstance(item, Site):
-                pipeline = Pipeline(item, (), pending_sensors)
+                pipeline = Pipeline(item, (), pending_sensors, config=config)
             elif isinstance(item, Sensor):
                 if pipeline is None:
                     pending_sensors.append(item)

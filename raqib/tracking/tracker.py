@@ -27,7 +27,7 @@ from scipy.special import chdtri
 
 from raqib.geo import FloatArray, enu_to_geodetic
 from raqib.model import TARGET_CLASSES, Detection, Sensor, Site, Track
-from raqib.tracking import imm, jpda, kernels
+from raqib.tracking import ASSOCIATIONS, imm, jpda, kernels
 from raqib.tracking.association import (
     Pairs,
     assign_gnn,
@@ -97,6 +97,11 @@ class TrackerConfig:
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
     jpda: jpda.JpdaConfig = field(default_factory=jpda.JpdaConfig)
     formation: FormationConfig = field(default_factory=FormationConfig)  # a swarm's young tracks
+
+    def __post_init__(self) -> None:
+        if self.association not in ASSOCIATIONS:
+            choices = ", ".join(ASSOCIATIONS)
+            raise ValueError(f"association must be one of {choices}, not {self.association!r}")
 
 
 @dataclass

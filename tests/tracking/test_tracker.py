@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from raqib.model import Detection
-from raqib.tracking.tracker import Tracker
+from raqib.tracking.tracker import Tracker, TrackerConfig
 from tests.tracking.helpers import ADSB, RADAR, RF, SITE, position_report, radar_detections
 
 
@@ -138,3 +139,8 @@ def test_a_track_is_deleted_after_its_target_is_gone() -> None:
         tracks = tracker.step([], float(k))
     assert tracks == []
     assert len(tracker.store) == 0
+
+
+def test_an_unknown_association_is_refused_when_configured() -> None:
+    with pytest.raises(ValueError, match="association must be one of gnn, jpda, not 'mht'"):
+        TrackerConfig(association="mht")
