@@ -89,6 +89,17 @@ def _height_m(track: Track) -> float:
     return track.ballistic_state[2] if track.ballistic_state else track.up_m
 
 
+def _has_landed(track: Track, ground_up_m: float) -> bool:
+    """Below the ground and surely falling: the round has landed (a scan just after its impact
+    predicts its track a few metres underground; its impact was predicted before). A young
+    round that the radar's elevation noise put underground is not sure of falling."""
+    state = track.ballistic_state if track.ballistic_state else ()
+    cov = track.ballistic_cov if track.ballistic_cov else track.cov_enu
+    if len(state) != 6 or len(cov) != 36 or state[2] >= ground_up_m:
+        return False
+    return bool(state[5] + 2.0 * np.sqrt(max(cov[35], 0.0)) < 0.0)
+
+
 def _height_sigma_m(track: Track) -> float:
     cov = track.ballistic_cov if track.ballistic_cov else track.cov_enu
     return float(np.sqrt(max(cov[14], 0.0))) if len(cov) == 36 else 0.0
@@ -176,6 +187,7 @@ class ThreatEvaluator:
             if t.class_probs.get("rocket", 0.0) >= cfg.ballistic_probability
             and t.hits >= cfg.min_ballistic_hits
             and _height_m(t) + 2.0 * _height_sigma_m(t) > cfg.impact.ground_up_m
+            and not _has_landed(t, cfg.impact.ground_up_m)
         ]
         ballistic_ids = {t.track_id for t in ballistic}
         powered = [

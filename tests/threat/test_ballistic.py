@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from raqib.model import Site, Track, Zone
 from raqib.threat.ballistic import (
     DragEstimator,
     ImpactConfig,
@@ -11,6 +12,7 @@ from raqib.threat.ballistic import (
     integrate_to_ground,
     predict_impact,
 )
+from raqib.threat.evaluate import ThreatEvaluator
 
 
 def test_vacuum_trajectory_lands_where_the_textbook_says() -> None:
@@ -83,3 +85,47 @@ def test_the_drag_estimate_is_no_surer_than_the_speeds_it_comes_from() -> None:
         velocity = speed * direction[None]
         _, sigma = estimator.update([1], time_s, velocity, 0.0, np.array([2.0**2]))
     assert 3e-6 < sigma[0] < 2e-5
+
+
+def _round(up_m: float, vu_ms: float, vu_sigma_ms: float) -> Track:
+    """A round's track 3 km east of the site, coming west; the ballistic model's own state."""
+    state = (3000.0, 0.0, up_m, -150.0, 0.0, vu_ms)
+    cov = np.diag([15.0**2, 15.0**2, 10.0**2, 5.0**2, 5.0**2, vu_sigma_ms**2])
+    return Track(
+        time_s=20.0,
+        track_id=7,
+        lat_deg=0.0,
+        lon_deg=0.0,
+        alt_m=up_m,
+        east_m=state[0],
+        north_m=state[1],
+        up_m=up_m,
+        vel_e_ms=state[3],
+        vel_n_ms=state[4],
+        vel_u_ms=vu_ms,
+        cov_enu=tuple(cov.ravel()),
+        target_class="rocket",
+        class_probs={"rocket": 0.99, "unknown": 0.01},
+        first_detection_time_s=0.0,
+        hits=12,
+        ballistic_p=1.0,
+        ballistic_state=state,
+        ballistic_cov=tuple(cov.ravel()),
+    )
+
+
+def test_a_round_that_has_landed_gets_no_impact_prediction() -> None:
+    """A scan just after the impact finds the round's track a few metres underground and
+    falling: it has landed, and no impact is predicted any more. Underground but not surely
+    falling (a round just fired, whose height the radar's elevation noise put below the
+    ground), it still gets one; so does a round a few metres up."""
+    site = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="test")
+    everywhere = Zone(
+        zone_id="all", name="all", center_lat_deg=site.lat_deg, center_lon_deg=site.lon_deg, radius_m=20_000.0
+    )
+    evaluator = ThreatEvaluator(site, [everywhere])
+    landed = evaluator.evaluate([_round(up_m=-12.0, vu_ms=-120.0, vu_sigma_ms=5.0)], 20.0)
+    assert landed == []
+    young = evaluator.evaluate([_round(up_m=-12.0, vu_ms=-20.0, vu_sigma_ms=80.0)], 20.0)
+    falling = evaluator.evaluate([_round(up_m=8.0, vu_ms=-120.0, vu_sigma_ms=5.0)], 20.0)
+    assert all(len(t) == 1 and t[0].impact_lat_deg is not None for t in (young, falling))
