@@ -25,7 +25,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import chdtri
 
-from raqib.geo import FloatArray, enu_to_geodetic
+from raqib.geo import FloatArray, SiteFrame
 from raqib.model import TARGET_CLASSES, Detection, Sensor, Site, Track
 from raqib.tracking import imm, jpda, kernels
 from raqib.tracking.association import (
@@ -124,6 +124,8 @@ class Tracker:
 
     def __init__(self, site: Site, sensors: Sequence[Sensor], config: TrackerConfig | None = None) -> None:
         self.site = site
+        # The site's geodetic constants, computed once: every step converts its tracks' positions.
+        self._frame = SiteFrame(site)
         self.config = config or TrackerConfig()
         self.sensors: dict[str, SensorGeometry] = {}
         self.sensor_column: dict[str, int] = {}
@@ -243,8 +245,10 @@ class Tracker:
         store = self.store
         if len(rows) == 0:
             return []
+        if self._frame.site is not self.site:  # the site was replaced after construction
+            self._frame = SiteFrame(self.site)
         lat, lon, alt = (
-            np.atleast_1d(a) for a in enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2], self.site)
+            np.atleast_1d(a) for a in self._frame.enu_to_geodetic(x_hat[:, 0], x_hat[:, 1], x_hat[:, 2])
         )
         sensor_names = list(self.sensor_column)
         recent = store.sensor_time_s[rows] >= (time_s - 10.0)
