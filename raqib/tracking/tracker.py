@@ -254,7 +254,7 @@ class Tracker:
         recent = store.sensor_time_s[rows] >= (time_s - 10.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             rcs = store.rcs_sum_dbsm[rows] / store.rcs_count[rows]
-        covariances = p_hat.reshape(len(rows), 36).tolist()
+        covariances = list(map(tuple, p_hat.reshape(len(rows), 36).tolist()))
         ballistic = mu[:, BALLISTIC] >= self.config.ballistic_output_p
         ballistic_rows = np.flatnonzero(ballistic).tolist()
         ballistic_x = {k: tuple(x_models[k, BALLISTIC].tolist()) for k in ballistic_rows}
@@ -264,7 +264,8 @@ class Tracker:
         has_votes = (vote_total > 0).tolist()
         vote_list = votes.tolist()
         vote_shares = (votes / np.where(vote_total > 0, vote_total, 1.0)[:, None]).tolist()
-        # Tracks share few combinations of sources: name each combination once.
+        # Tracks share few combinations of sources: name each combination once (the loop below
+        # looks each track's key up; a row of ``recent`` is read only for a key not seen yet).
         source_keys = np.packbits(recent, axis=1)
         width = source_keys.shape[1]
         packed_keys = source_keys.tobytes()
@@ -289,6 +290,10 @@ class Tracker:
         for k, fields in enumerate(columns):
             track_id, identity, callsign, spoofing, first_time_s, hits, rcs_k, identity_kind = fields
             x = x_list[k]
+            key = packed_keys[k * width : (k + 1) * width]
+            sources = source_names.get(key)
+            if sources is None:
+                sources = source_names[key] = tuple(sensor_names[j] for j in np.flatnonzero(recent[k]))
             tracks.append(
                 Track(
                     time_s=time_s,
@@ -302,10 +307,8 @@ class Tracker:
                     vel_e_ms=x[3],
                     vel_n_ms=x[4],
                     vel_u_ms=x[5],
-                    cov_enu=tuple(covariances[k]),
-                    sources=self._source_names(
-                        packed_keys[k * width : (k + 1) * width], recent[k], sensor_names, source_names
-                    ),
+                    cov_enu=covariances[k],
+                    sources=sources,
                     identity=identity,
                     callsign=callsign,
                     spoofing_suspected=spoofing,
@@ -379,14 +382,6 @@ class Tracker:
         return out
 
     # ------------------------------------------------------------------ internals
-
-    @staticmethod
-    def _source_names(
-        key: bytes, recent: np.ndarray, names: list[str], cache: dict[bytes, tuple[str, ...]]
-    ) -> tuple[str, ...]:
-        if key not in cache:
-            cache[key] = tuple(names[j] for j in np.flatnonzero(recent))
-        return cache[key]
 
     def _associate_and_update(
         self,
@@ -540,17 +535,22 @@ class Tracker:
         store = self.store
         x_m = x_pred[tracks]  # (K, M, 6)
         p_m = p_pred[tracks]
-        sensor_pos = np.broadcast_to(batch.sensor_enu_m[dets][:, None, :], (len(tracks), N_MODELS, 3))
+        # Each detection's sensor position, measurement and noise, (K, 1, ...): NumPy broadcasts
+        # them over the models (the iterated update below takes them whole).
+        sensor_pos = batch.sensor_enu_m[dets][:, None, :]
         z_pred, h = predict_measurement(x_m, sensor_pos, batch.layout)
-        z = np.broadcast_to(batch.z[dets][:, None, :], z_pred.shape)
+        z = batch.z[dets][:, None, :]
         nu = innovation(z, z_pred, batch.layout)
-        r = np.broadcast_to(batch.r[dets][:, None], (*z_pred.shape, z_pred.shape[-1]))
+        r = batch.r[dets][:, None]
         x_new, p_new, loglik = imm.kalman_update(x_m, p_m, nu, h, r)
         # Only a range rate's linearisation depends on the velocity: range and angles are
         # linear enough in position that another pass changes nothing worth its cost (12-14 %
         # of the throughput on the tracker benchmark's scenarios, whose radars have no Doppler).
         young = store.hits[tracks] < self.config.iterated_update_hits
         if "rr" in batch.layout and young.any() and self.config.update_iterations > 1:
+            sensor_pos = np.broadcast_to(sensor_pos, (len(tracks), N_MODELS, 3))
+            z = np.broadcast_to(z, z_pred.shape)
+            r = np.broadcast_to(r, (*z_pred.shape, z_pred.shape[-1]))
             x_new[young], p_new[young] = imm.iterated_update(
                 x_m[young],
                 p_m[young],
