@@ -81,25 +81,31 @@ class SiteFrame:
         x = self._x0_m + (self._cos_lon0 * t - self._sin_lon0 * east_m)
         y = self._y0_m + (self._sin_lon0 * t + self._cos_lon0 * east_m)
         z = self._z0_m + w
-        # pymap3d.ecef2geodetic, the regular branch.
+        # pymap3d.ecef2geodetic, the regular branch. Squares, products and cosines it computes
+        # twice are computed once here: the same values.
         a, b = self.SEMIMAJOR_M, self.SEMIMINOR_M
-        r = np.sqrt(x**2 + y**2 + z**2)
+        x2, y2, z2 = x**2, y**2, z**2
+        r = np.sqrt(x2 + y2 + z2)
         e = np.sqrt(a**2 - b**2)
-        u = np.sqrt(0.5 * (r**2 - e**2) + 0.5 * np.hypot(r**2 - e**2, 2 * e * z))
+        r2_less_e2 = r**2 - e**2
+        u = np.sqrt(0.5 * r2_less_e2 + 0.5 * np.hypot(r2_less_e2, 2 * e * z))
         hxy = np.hypot(x, y)
         # u and hxy are never negative: their minima are pymap3d's isclose(., 0) tests.
         if min(u.min(), hxy.min()) <= self._ISCLOSE_ATOL:
             return enu_to_geodetic(east_m, north_m, up_m, self.site)
         hue = np.hypot(u, e)
+        a_hue = a * hue
         beta = np.arctan(hue / u * z / hxy)
-        beta += ((b * u - a * hue + e**2) * np.sin(beta)) / (a * hue / np.cos(beta) - e**2 * np.cos(beta))
+        cos_beta = np.cos(beta)
+        beta += ((b * u - a_hue + e**2) * np.sin(beta)) / (a_hue / cos_beta - e**2 * cos_beta)
         if np.abs(beta).max() >= self._LIM_PI2_RAD:
             return enu_to_geodetic(east_m, north_m, up_m, self.site)
         lat = np.arctan(a / b * np.tan(beta))
         lon = np.arctan2(y, x)
         alt = np.hypot(z - b * np.sin(beta), hxy - a * np.cos(beta))
-        inside = x**2 / a**2 + y**2 / a**2 + z**2 / b**2 < 1
-        alt = np.where(inside, -alt, alt)
+        inside = x2 / a**2 + y2 / a**2 + z2 / b**2 < 1
+        if inside.any():
+            alt = np.where(inside, -alt, alt)
         return np.degrees(lat), np.degrees(lon), np.asarray(alt, float)
 
 

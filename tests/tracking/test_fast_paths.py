@@ -57,3 +57,29 @@ def test_widest_variance_is_the_largest_eigenvalue() -> None:
         [np.eye(3) * 7.0, np.diag([1.0, 5.0, 5.0]), np.diag([5.0, 1.0, 1.0]), np.zeros((3, 3))]
     )
     assert np.allclose(widest_variance(special), [7.0, 5.0, 5.0, 0.0], rtol=1e-7)
+
+
+def test_new_store_rows_are_the_default_columns_filled() -> None:
+    """TrackStore.new builds its columns from a table made once; every column has the default
+    column's dtype and trailing shape, and its documented start (-1 ids, -inf sensor times)."""
+    from dataclasses import fields
+
+    from raqib.tracking.store import TrackStore
+
+    empty = TrackStore()
+    new = TrackStore.new(3, 4)
+    for f in fields(TrackStore):
+        column, default = getattr(new, f.name), getattr(empty, f.name)
+        assert column.dtype == default.dtype and len(column) == 3
+        if f.name != "sensor_time_s":
+            assert column.shape[1:] == default.shape[1:]
+    assert new.sensor_time_s.shape == (3, 4) and np.all(new.sensor_time_s == -np.inf)
+    assert np.all(new.radar_time_s == -np.inf)
+    assert np.all(new.track_id == -1) and np.all(new.scan_row == -1)
+    assert np.all(new.x == 0.0) and np.all(new.p == 0.0) and not new.confirmed.any()
+    assert all(v is None for v in new.identity) and all(v is None for v in new.callsign)
+    grown = TrackStore.new(1, 2)
+    grown.append(new)
+    assert len(grown) == 4 and grown.sensor_time_s.shape == (4, 4)
+    grown.keep(np.array([True, False, True, False]))
+    assert len(grown) == 2 and all(len(getattr(grown, f.name)) == 2 for f in fields(TrackStore))
