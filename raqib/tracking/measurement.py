@@ -80,10 +80,12 @@ def predict_measurement(
     rng2 = ground2 + du * du
     rng = np.sqrt(rng2)
     shape = x.shape[:-1]
-    rows_z: list[FloatArray] = []
-    rows_h: list[FloatArray] = []
-    for name in layout:
-        h = np.zeros((*shape, 6))
+    # Each component is written into its row of the outputs: no array per component to stack
+    # afterwards (this runs twice a scan, for gating and for the update, on a few dozen pairs).
+    z_pred = np.empty((*shape, len(layout)))
+    h_all = np.zeros((*shape, len(layout), 6))
+    for row, name in enumerate(layout):
+        h = h_all[..., row, :]
         if name == "r":
             value = rng
             h[..., 0], h[..., 1], h[..., 2] = de / rng, dn / rng, du / rng
@@ -103,9 +105,8 @@ def predict_measurement(
             axis = {"e": 0, "n": 1, "u": 2, "ve": 3, "vn": 4, "vu": 5}[name]
             value = x[..., axis]
             h[..., axis] = 1.0
-        rows_z.append(value)
-        rows_h.append(h)
-    return np.stack(rows_z, axis=-1), np.stack(rows_h, axis=-2)
+        z_pred[..., row] = value
+    return z_pred, h_all
 
 
 def innovation(z: FloatArray, z_pred: FloatArray, layout: tuple[str, ...]) -> FloatArray:

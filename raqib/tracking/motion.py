@@ -14,6 +14,7 @@ Models (index in the IMM bank):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,7 +93,10 @@ def ballistic_acceleration(
 ) -> FloatArray:
     """a = g - k(h) |v| v for velocities (..., 3) -> (..., 3), where k is the drag constant at the
     site's height and falls with the air's density, k(h) = k exp(-h / 8.5 km)."""
-    speed = np.linalg.norm(velocity_ms, axis=-1, keepdims=True)
+    velocity_ms = np.asarray(velocity_ms, float)
+    # np.linalg.norm's own arithmetic for real arrays, without its checks and copies (this runs
+    # every scan for every track's ballistic model).
+    speed = np.sqrt(np.add.reduce(velocity_ms * velocity_ms, axis=-1, keepdims=True))
     k = np.asarray(drag_per_m, float) * np.exp(-np.asarray(height_m, float) / AIR_DENSITY_SCALE_HEIGHT_M)
     accel = -k[..., None] * speed * velocity_ms if np.ndim(k) else -float(k) * speed * velocity_ms
     accel[..., 2] -= GRAVITY_MS2
@@ -111,6 +115,22 @@ def _bank_noise_sigma2(config: MotionConfig) -> FloatArray:
     return np.array([[h * h, h * h, v * v] for h, v in sigmas])
 
 
+@functools.lru_cache(maxsize=16)
+def _bank_constants(config: MotionConfig) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """What predict_bank needs of a configuration, built once for it: each model's turn rate
+    (M,), white-noise acceleration variances (M, 3) and their diagonal covariances (M, 3, 3).
+    Shared between calls: read, never written (writable all the same, for Numba's sake: a
+    read-only array would compile the kernel again)."""
+    omega = np.radians(config.turn_rate_deg_s)
+    turn_rate_rad_s = np.zeros(N_MODELS)
+    turn_rate_rad_s[CT_LEFT], turn_rate_rad_s[CT_RIGHT] = omega, -omega
+    sigma2 = _bank_noise_sigma2(config)
+    accel_cov = np.zeros((N_MODELS, 3, 3))
+    axes = np.arange(3)
+    accel_cov[:, axes, axes] = sigma2
+    return turn_rate_rad_s, sigma2, accel_cov
+
+
 def predict_bank(
     x: FloatArray, p: FloatArray, dt: FloatArray, config: MotionConfig
 ) -> tuple[FloatArray, FloatArray]:
@@ -123,13 +143,9 @@ def predict_bank(
     all models of all tracks at once, by kernels.predict_kernel."""
     n = len(dt)
     dt = kernels.as_input(dt)
-    omega = np.radians(config.turn_rate_deg_s)
-    turn_rate_rad_s = np.zeros(N_MODELS)
-    turn_rate_rad_s[CT_LEFT], turn_rate_rad_s[CT_RIGHT] = omega, -omega
-    sigma2 = _bank_noise_sigma2(config)  # (M, 3)
-    accel_cov = np.zeros((n, N_MODELS, 3, 3))
-    axes = np.arange(3)
-    accel_cov[:, :, axes, axes] = sigma2
+    turn_rate_rad_s, sigma2, model_accel_cov = _bank_constants(config)  # (M,), (M, 3), (M, 3, 3)
+    accel_cov = np.empty((n, N_MODELS, 3, 3))
+    accel_cov[:] = model_accel_cov
     # The ballistic model's noise: ballistic_accel_sigma along its velocity (the unknown drag),
     # ballistic_cross_accel_sigma across it; isotropic while it has no velocity yet.
     v_ballistic = x[:, BALLISTIC, 3:]
@@ -140,7 +156,8 @@ def predict_bank(
     cross_var = np.where(moving, config.ballistic_cross_accel_sigma_ms2**2, along_var)
     ballistic_cov = accel_cov[:, BALLISTIC]
     ballistic_cov[:] = (along_var - cross_var)[:, None, None] * (along[:, :, None] * along[:, None, :])
-    ballistic_cov[:, axes, axes] += cross_var[:, None]
+    # Its diagonal as a strided view of the (contiguous) covariances: cheaper than fancy indexing.
+    accel_cov.reshape(n, N_MODELS, 9)[:, BALLISTIC, ::4] += cross_var[:, None]
     x = kernels.as_input(x)
     x_pred, p_pred = np.empty_like(x), np.empty((n, N_MODELS, STATE_DIM, STATE_DIM))
     kernels.predict_kernel(x, kernels.as_input(p), dt, turn_rate_rad_s, accel_cov, x_pred, p_pred)
@@ -159,16 +176,25 @@ def mode_transition(dt: FloatArray, config: MotionConfig) -> FloatArray:
     probability (1 - exp(-dt/manoeuvre_exit_s)) / 3 (see MotionConfig); the ballistic model is
     entered with probability 1 - exp(-dt/ballistic_switch_s), and never left."""
     dt = np.maximum(dt, 0.0)
-    to_ballistic = 1.0 - np.exp(-dt / config.ballistic_switch_s)
+    n = len(dt)
+    # The three exponentials, exp(-dt / scale) for the ballistic switch, the level models'
+    # sojourn and the manoeuvre model's exit, as one array pass: the same values as three
+    # (x / -s is -x / s exactly), in fewer NumPy calls; this runs every scan.
+    scales_s = np.array([-config.ballistic_switch_s, -config.mean_sojourn_s, -config.manoeuvre_exit_s])
+    leave_or_switch = 1.0 - np.exp(dt[:, None] / scales_s)
+    to_ballistic = leave_or_switch[:, 0]
+    stay_air = 1.0 - to_ballistic
     air = BALLISTIC  # the air-breathing models are the ones before it
     level = MANOEUVRE  # ... and the level ones those before the manoeuvre model
-    leave = np.empty((len(dt), air))
-    leave[:, :level] = (1.0 - np.exp(-dt / config.mean_sojourn_s))[:, None]
-    leave[:, MANOEUVRE] = 1.0 - np.exp(-dt / config.manoeuvre_exit_s)
-    pi = np.zeros((len(dt), N_MODELS, N_MODELS))
-    pi[:, :air, :air] = (leave * (1.0 - to_ballistic)[:, None] / (air - 1))[:, :, None]
-    idx = np.arange(air)
-    pi[:, idx, idx] = (1.0 - leave) * (1.0 - to_ballistic)[:, None]
+    leave = np.empty((n, air))
+    leave[:, :level] = leave_or_switch[:, 1:2]
+    leave[:, MANOEUVRE] = leave_or_switch[:, 2]
+    pi = np.zeros((n, N_MODELS, N_MODELS))
+    pi[:, :air, :air] = (leave * stay_air[:, None] / (air - 1))[:, :, None]
+    # The air models' diagonal, entries 0, 6, 12 and 18 of each flattened 5x5 matrix.
+    pi.reshape(n, N_MODELS * N_MODELS)[:, : air * (N_MODELS + 1) : N_MODELS + 1] = (1.0 - leave) * stay_air[
+        :, None
+    ]
     pi[:, :air, BALLISTIC] = to_ballistic[:, None]
     pi[:, BALLISTIC, BALLISTIC] = 1.0
     return pi

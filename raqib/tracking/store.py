@@ -51,17 +51,17 @@ class TrackStore:
         return len(self.time_s)
 
     def append(self, other: TrackStore) -> None:
-        for f in fields(self):
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "sensor_time_s":
+        for name in _COLUMNS:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if name == "sensor_time_s":
                 width = max(mine.shape[1], theirs.shape[1])
                 mine = self._widen(mine, width)
                 theirs = self._widen(theirs, width)
-            setattr(self, f.name, np.concatenate([mine, theirs]))
+            setattr(self, name, np.concatenate([mine, theirs]))
 
     def keep(self, mask: np.ndarray) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name)[mask])
+        for name in _COLUMNS:
+            setattr(self, name, getattr(self, name)[mask])
 
     def ensure_sensor_columns(self, count: int) -> None:
         if self.sensor_time_s.shape[1] < count:
@@ -76,19 +76,29 @@ class TrackStore:
 
     @classmethod
     def new(cls, count: int, sensor_columns: int) -> TrackStore:
-        store = cls()
-        for f in fields(store):
-            template = getattr(store, f.name)
-            shape = (count, *template.shape[1:])
-            if f.name == "sensor_time_s":
-                shape = (count, sensor_columns)
-            fill = -np.inf if f.name in ("sensor_time_s", "radar_time_s") else 0
-            array = (
-                np.full(shape, fill, dtype=template.dtype)
-                if template.dtype != object
-                else np.full(shape, None, dtype=object)
-            )
-            setattr(store, f.name, array)
+        # Made bare and filled column by column: the empty default columns would be built only
+        # to be replaced (the tracker starts tracks most scans).
+        store = cls.__new__(cls)
+        for name, tail, dtype, fill in _NEW_COLUMNS:
+            shape = (count, sensor_columns) if name == "sensor_time_s" else (count, *tail)
+            setattr(store, name, np.full(shape, fill, dtype=dtype))
         store.track_id[:] = -1
         store.scan_row[:] = -1
         return store
+
+
+# The columns, named once (dataclasses.fields builds its tuple on every call), and how a new
+# track's row of each starts: its trailing shape, its dtype and its fill.
+_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(TrackStore))
+_EMPTY = TrackStore()
+_NEW_COLUMNS: tuple[tuple[str, tuple[int, ...], np.dtype, object], ...] = tuple(
+    (
+        name,
+        getattr(_EMPTY, name).shape[1:],
+        getattr(_EMPTY, name).dtype,
+        None
+        if getattr(_EMPTY, name).dtype == object
+        else (-np.inf if name in ("sensor_time_s", "radar_time_s") else 0),
+    )
+    for name in _COLUMNS
+)

@@ -137,3 +137,41 @@ def test_the_turn_models_rotate_the_velocity_at_their_rate() -> None:
     assert np.allclose(x_pred[0, CT_RIGHT, 3:5], [0.0, -10.0], atol=1e-9)
     assert np.allclose(x_pred[0, CT_LEFT, :2], [radius_m, radius_m], atol=1e-6)
     assert np.allclose(x_pred[0, CV, :2], [10.0 * quarter_s, 0.0])
+
+
+def test_mode_transition_is_its_definition_entry_by_entry() -> None:
+    """mode_transition's one-pass construction (one exponential call, a strided diagonal) gives
+    the matrix its docstring defines, computed here entry by entry (to rounding: NumPy's
+    exponential of an array and of a scalar need not agree to the last bit everywhere)."""
+    config = MotionConfig(mean_sojourn_s=7.0, manoeuvre_exit_s=90.0, ballistic_switch_s=400.0)
+    dt = np.array([0.0, -2.0, 1e-9, 0.5, 1.0, 3.7, 60.0, 1e6])
+    pi = mode_transition(dt, config)
+    for n, step in enumerate(np.maximum(dt, 0.0)):
+        to_ballistic = 1.0 - np.exp(-step / config.ballistic_switch_s)
+        stay_air = 1.0 - to_ballistic
+        for i in range(BALLISTIC):
+            scale = config.manoeuvre_exit_s if i == MANOEUVRE else config.mean_sojourn_s
+            leave = 1.0 - np.exp(-step / scale)
+            for j in range(BALLISTIC):
+                expected = (1.0 - leave) * stay_air if i == j else leave * stay_air / 3
+                assert pi[n, i, j] == pytest.approx(expected, rel=1e-14, abs=1e-300)
+            assert pi[n, i, BALLISTIC] == pytest.approx(to_ballistic, rel=1e-14, abs=1e-300)
+        assert np.array_equal(pi[n, BALLISTIC], np.eye(N_MODELS)[BALLISTIC])
+    assert mode_transition(np.zeros(0), config).shape == (0, N_MODELS, N_MODELS)
+
+
+def test_ballistic_model_noise_is_along_and_across_its_velocity() -> None:
+    """predict_bank's ballistic noise (built with a strided diagonal): over a short step the
+    added position covariance is dt^4/4 times sigma_along^2 u u^T + sigma_cross^2 (I - u u^T),
+    u the velocity's direction; isotropic at sigma_along for a round not yet moving."""
+    config = MotionConfig()
+    x = np.zeros((2, N_MODELS, 6))
+    x[0, BALLISTIC, 3:] = [120.0, -50.0, 90.0]
+    p = np.zeros((2, N_MODELS, 6, 6))
+    step = 1.0
+    _, p_pred = predict_bank(x, p, np.full(2, step), config)
+    u = x[0, BALLISTIC, 3:] / np.linalg.norm(x[0, BALLISTIC, 3:])
+    along2, cross2 = config.ballistic_accel_sigma_ms2**2, config.ballistic_cross_accel_sigma_ms2**2
+    expected = along2 * np.outer(u, u) + cross2 * (np.eye(3) - np.outer(u, u))
+    assert np.allclose(p_pred[0, BALLISTIC, :3, :3], step**4 / 4 * expected)
+    assert np.allclose(p_pred[1, BALLISTIC, :3, :3], step**4 / 4 * along2 * np.eye(3))
