@@ -303,38 +303,6 @@ class Tracker:
             if sources is None:
                 sources = source_names[key] = tuple(sensor_names[j] for j in np.flatnonzero(recent[k]))
             rcs_dbsm = None if rcs_k != rcs_k else rcs_k  # NaN: no RCS seen
-            if (
-                identity is None
-                and callsign is None
-                and identity_kind is None
-                and not spoofing
-                and not has_votes[k]
-                and k not in ballistic_x
-            ):
-                # Most tracks (plain radar tracks) leave seven fields at their defaults: a
-                # Struct built with 17 keywords instead of 24 costs about two thirds as much.
-                tracks.append(
-                    Track(
-                        time_s=time_s,
-                        track_id=track_id,
-                        lat_deg=lat_list[k],
-                        lon_deg=lon_list[k],
-                        alt_m=alt_list[k],
-                        east_m=x[0],
-                        north_m=x[1],
-                        up_m=x[2],
-                        vel_e_ms=x[3],
-                        vel_n_ms=x[4],
-                        vel_u_ms=x[5],
-                        cov_enu=covariances[k],
-                        sources=sources,
-                        first_detection_time_s=first_time_s,
-                        hits=hits,
-                        ballistic_p=ballistic_mu[k],
-                        rcs_dbsm=rcs_dbsm,
-                    )
-                )
-                continue
             tracks.append(
                 Track(
                     time_s=time_s,
