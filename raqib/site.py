@@ -59,6 +59,8 @@ sensors' data comes from.
     sigma_h_m = 30.0
     [feeds.options]              # passed to the decoder as keyword arguments
     # e.g. asterix: sac = 25, sic = 10, editions = {"48" = "1.32"}
+    # (tcp-client, tcp-server and file transports read ASTERIX and JSON Lines as a stream,
+    # whose reads may end inside a block or line; the others as whole datagrams)
 
 Every problem is reported as a :class:`SiteError` naming the file and the key.
 """
@@ -178,10 +180,16 @@ def make_decoder(feed: FeedConfig, on_error: ErrorSink | None = None) -> Decoder
 
 
 def decoder_options(feed: FeedConfig) -> dict[str, Any]:
-    """The feed's options as its decoder's keyword arguments (see raqib.sensors.formats)."""
+    """The feed's options as its decoder's keyword arguments (see raqib.sensors.formats).
+
+    How the transport cuts the bytes decides the framing: JSON Lines over UDP are whole
+    datagrams, and ASTERIX over TCP or from a file is a stream whose reads can end inside a
+    block."""
     options = dict(feed.options)
     if feed.format == "jsonl" and feed.is_datagram:
         options.setdefault("datagrams", True)
+    if feed.format == "asterix" and not feed.is_datagram:
+        options.setdefault("stream", True)
     return decoder_kwargs(decoder_class(feed.format), feed.sensor, options)
 
 

@@ -23,12 +23,11 @@ name another sensor (a SAPIENT node's UUID) are given the sensor's id unless
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any
@@ -145,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"raqib ingest: {args.file}: no such file", file=sys.stderr)
         return 2
+    with open(args.file, "rb") as stream:
+        if stream.read(4) in CAPTURE_MAGICS:  # a capture's datagrams are framed as datagrams
+            feed = replace(feed, transport="pcap")
     report = IngestReport()
 
     def on_error(error: DecodeError) -> None:
@@ -268,10 +270,8 @@ def decode_file(
                     yield from _decode(decoder, line.strip(), start_s, report)
     else:
         yield from _decode(decoder, path.read_bytes(), start_s, report)
-    finish = getattr(decoder, "finish", None)
-    if callable(finish):  # a stream decoder that reports a part-record left at the end
-        with contextlib.suppress(TypeError):
-            finish(start_s)
+    # a stream decoder reads (or reports as cut short) what it still holds at the end
+    yield from decoder.finish(start_s)
 
 
 def _decode(decoder: Decoder, data: bytes, receive_time_s: float, report: IngestReport) -> list[Detection]:

@@ -66,7 +66,8 @@ class Decoder(ABC):
     """Bytes of one feed in, Detections out.
 
     Subclasses implement ``_decode``; ``decode`` wraps it so that no exception escapes
-    and every error is counted.
+    and every error is counted. A decoder that holds part of a frame between chunks also
+    implements ``_finish``, which ``finish`` calls when the stream ends.
     """
 
     format_name: ClassVar[str] = ""
@@ -91,6 +92,17 @@ class Decoder(ABC):
         self.stats.detections += len(detections)
         return detections
 
+    def finish(self, receive_time_s: float) -> list[Detection]:
+        """The stream has ended (a connection closed, a file read to its end): decode what is
+        still held, and report what was cut short."""
+        try:
+            detections = list(self._finish(receive_time_s))
+        except Exception as exc:  # as in decode: a decoder bug must not kill the listener
+            self.report(DecodeError(self.feed, self._offset, f"decoder failed: {exc!r}"))
+            detections = []
+        self.stats.detections += len(detections)
+        return detections
+
     def report(self, error: DecodeError) -> None:
         """Count an error and pass it to the sink; decoders call this and carry on."""
         self.stats.errors += 1
@@ -107,6 +119,10 @@ class Decoder(ABC):
     @abstractmethod
     def _decode(self, data: bytes, receive_time_s: float) -> Iterable[Detection]:
         """Yield the detections in ``data``; call ``self.error`` for what can't be read."""
+
+    def _finish(self, receive_time_s: float) -> Iterable[Detection]:
+        """The detections in what is still held at the end of a stream; nothing by default."""
+        return ()
 
 
 DECODERS: dict[str, type[Decoder]] = {}

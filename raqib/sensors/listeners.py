@@ -14,6 +14,8 @@ its own queue, so one feed can't hold up another:
 
 Framing state is per byte stream, so each TCP connection (client reconnect, or each sender
 to a TCP server) gets a fresh decoder from ``make_decoder``; ``decode_stats()`` sums them.
+When a connection ends its decoder is finished (``Decoder.finish``): a frame it still holds
+is decoded or reported as cut short, as a chunk of its own.
 
 File and pcap replays are listeners too: see raqib.sensors.replay.
 """
@@ -81,7 +83,8 @@ class Listener(ABC):
         self.stats = ListenerStats()
         self.ready = asyncio.Event()  # set once bound, connected or open
         self.bound_port: int | None = None
-        # (decoder, chunk, receive time); a chunk of None ends a connection: retire its decoder
+        # (decoder, chunk, receive time); a chunk of None ends a connection (at that time):
+        # finish and retire its decoder
         self._queue: asyncio.Queue[tuple[Decoder, bytes | None, float]] = asyncio.Queue(max(1, queue_size))
         self._decoders: list[Decoder] = []
         self._retired = DecodeStats()
@@ -136,7 +139,7 @@ class Listener(ABC):
 
     def _end_stream(self, decoder: Decoder) -> None:
         try:
-            self._queue.put_nowait((decoder, None, 0.0))
+            self._queue.put_nowait((decoder, None, self.clock()))
         except asyncio.QueueFull:  # counts of the chunks still queued may be lost; never block here
             self._retire(decoder)
 
@@ -148,6 +151,7 @@ class Listener(ABC):
                 decoder, data, receive_time_s = item
                 try:
                     if data is None:
+                        self._emit_end(self._finish(decoder, receive_time_s))
                         self._retire(decoder)
                     else:
                         self._emit(self._decode(decoder, data, receive_time_s))
@@ -163,6 +167,19 @@ class Listener(ABC):
         detections = decoder.decode(data, receive_time_s)
         return Decoded(self.name, decoder.sensor.sensor_id, receive_time_s, detections,
                        decoder.stats.errors - errors_before, len(data))
+
+    def _finish(self, decoder: Decoder, end_time_s: float) -> Decoded:
+        """What a decoder still held when its stream ended, as a chunk of no bytes."""
+        errors_before = decoder.stats.errors
+        detections = decoder.finish(end_time_s)
+        return Decoded(self.name, decoder.sensor.sensor_id, end_time_s, detections,
+                       decoder.stats.errors - errors_before, 0)
+
+    def _emit_end(self, decoded: Decoded) -> None:
+        """Hand on the end of a stream only when it held something: a closed connection is
+        not a message from the sensor."""
+        if decoded.detections or decoded.errors:
+            self._emit(decoded)
 
     def _emit(self, decoded: Decoded) -> None:
         try:

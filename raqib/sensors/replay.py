@@ -99,6 +99,11 @@ class _Replay(Listener):
         except OSError as exc:
             self.stats.last_error = f"{self.path}: {exc}"
             log.error("%s: %s", self.name, self.stats.last_error)
+        else:
+            last_s = self.stats.last_receive_time_s
+            ended = self._finish(decoder, last_s if last_s is not None else self.clock())
+            if ended.detections or ended.errors:
+                await self._hand_on(ended, None)
         finally:
             self.finished.set()
 

@@ -17,6 +17,21 @@ What is reported through ``error`` (and counted in ``stats``), and what happens 
   * a record that parses into impossible or missing values (InvalidRecordError): that
     record is skipped. Wrong-edition garbage usually lands here: times past midnight,
     latitudes past the pole, no I010.
+
+With ``stream=True`` (TCP, a file read in pieces) the chunks are reads of one byte stream,
+which may end anywhere, inside a header or a block. The decoder keeps a block that has not
+all arrived (or a header cut short) and reads it with the next chunk; where a decision
+looks past a block (whether a bad or unread block is followed by another, whether a
+resync candidate is whole) it waits for those bytes too. So a stream decodes to the same
+detections and errors however it was cut. It waits only for a block of a category it reads
+or ignores, of at most ``MAX_WAITED_BLOCK_BYTES``: anything else is treated as in a
+datagram, so that a damaged LEN can't hold up the feed. Resync on a stream does not ask
+for a header after the block it finds (see ``framing.stream_resync``). ``finish`` ends the
+stream: what is still held is read as the end of the data, and a block cut short is
+reported as a TruncatedError at its offset, its whole records still read. On a stream,
+list the other categories a source sends in ``ignored_categories``: they are then waited
+for, not reported as framing errors, when a read cuts them.
+
 Counted without an error: records of other sources (``counts.foreign_sources``), test and
 simulated targets, reports without a detection, blocks of ``ignored_categories``, and
 byte-identical copies of a record within ``duplicate_window_s`` (redundant LANs).
@@ -35,7 +50,16 @@ from raqib.model import Detection, Sensor
 from raqib.sensors.asterix import cat021, cat034, cat048, cat062, items
 from raqib.sensors.asterix.clock import tod_to_unix
 from raqib.sensors.asterix.config import SUPPORTED_CATEGORIES, AsterixConfig, spec_for
-from raqib.sensors.asterix.framing import BlockHeader, FramingFault, plausible_boundary, read_header, resync
+from raqib.sensors.asterix.framing import (
+    HEADER_BYTES,
+    BlockHeader,
+    FramingFault,
+    plausible_boundary,
+    read_header,
+    resync,
+    stream_boundary,
+    stream_resync,
+)
 from raqib.sensors.base import (
     DecodeError,
     Decoder,
@@ -45,6 +69,12 @@ from raqib.sensors.base import (
     UnsupportedError,
     register,
 )
+
+# The longest block a stream decoder waits for when a read ends inside it. LEN may say up to
+# 65535, but gateways size blocks to fit a datagram (most stay under an Ethernet frame, a
+# few reach several KiB); a longer LEN at the end of a read is likelier to be damage, and
+# waiting for it would hold up every block behind it.
+MAX_WAITED_BLOCK_BYTES = 8192
 
 
 class InvalidRecordError(DecodeError):
@@ -92,6 +122,7 @@ class AsterixDecoder(Decoder):
         config: AsterixConfig | None = None,
         feed: str | None = None,
         on_error: ErrorSink | None = None,
+        stream: bool = False,
     ) -> None:
         if config is None:
             config = AsterixConfig(sensor=sensor)
@@ -105,12 +136,26 @@ class AsterixDecoder(Decoder):
         self._records = {c: spec_for(c, e).cv_uap.cv_record for c, e in self._editions.items()}
         self._ignored = frozenset(config.ignored_categories)
         self._recent: OrderedDict[bytes, float] = OrderedDict()  # record bytes -> receive time
+        self.stream = bool(stream)
+        self._held = b""  # stream: the start of a block (or header) still arriving
+        self._resyncing = False  # stream: framing was lost, looking for the next block
+        self._chunk_start = 0  # where the chunk being decoded starts in the bytes being framed
 
     @classmethod
     def from_config(
-        cls, config: AsterixConfig, *, feed: str | None = None, on_error: ErrorSink | None = None
+        cls,
+        config: AsterixConfig,
+        *,
+        feed: str | None = None,
+        on_error: ErrorSink | None = None,
+        stream: bool = False,
     ) -> AsterixDecoder:
-        return cls(config.sensor, config=config, feed=feed, on_error=on_error)
+        return cls(config.sensor, config=config, feed=feed, on_error=on_error, stream=stream)
+
+    @property
+    def held_bytes(self) -> int:
+        """Stream: bytes of a block still arriving, kept for the next chunk."""
+        return len(self._held)
 
     @property
     def service(self) -> cat034.RadarService | None:
@@ -121,46 +166,161 @@ class AsterixDecoder(Decoder):
 
     def _decode(self, data: bytes, receive_time_s: float) -> Iterable[Detection]:
         batch = _Batch()
-        offset = 0
-        while offset < len(data):
-            header = read_header(data, offset)
-            if isinstance(header, FramingFault):
-                self.error(FramingError, header.offset, header.reason)
-                offset = resync(data, offset + 1, self._looks_like_block)
-                continue
-            offset = self._block(data, header, receive_time_s, batch)
+        if self.stream:
+            if self._held:
+                data = self._held + data
+            self._chunk_start = len(self._held)
+            self._held = data[self._frame(data, receive_time_s, batch, final=False) :]
+            self._chunk_start = 0
+        else:
+            self._frame(data, receive_time_s, batch, final=True)
         return self._detections(batch, receive_time_s)
 
-    def _block(self, data: bytes, header: BlockHeader, receive_time_s: float, batch: _Batch) -> int:
-        """Read one block; the offset to go on from."""
+    def _finish(self, receive_time_s: float) -> Iterable[Detection]:
+        """The stream has ended: what is held is read as the end of the data."""
+        batch = _Batch()
+        held, self._held = self._held, b""
+        self._chunk_start = len(held)  # the held bytes came before the current feed offset
+        try:
+            self._frame(held, receive_time_s, batch, final=True)
+        finally:
+            self._chunk_start = 0
+        return self._detections(batch, receive_time_s)
+
+    def _frame(self, data: bytes, receive_time_s: float, batch: _Batch, *, final: bool) -> int:
+        """Read the blocks of ``data``; where the bytes left for the next chunk start (on a
+        stream). ``final``: the data ends here (a datagram, the end of a stream)."""
+        offset = 0
+        while offset < len(data):
+            if self._resyncing:
+                offset, found = self._resync(data, offset, final)
+                if not found:
+                    break
+                self._resyncing = False
+            header = read_header(data, offset)
+            if isinstance(header, FramingFault):
+                cut_short = len(data) - offset < HEADER_BYTES
+                if cut_short and self.stream and self._may_wait(data, offset):
+                    if not final:
+                        break
+                    self._fault(
+                        TruncatedError,
+                        offset,
+                        f"the stream ended {len(data) - offset} byte(s) into the header of a "
+                        f"CAT{data[offset]:03d} block",
+                    )
+                    offset = len(data)
+                    break
+                self._fault(FramingError, header.offset, header.reason)
+                offset = self._lost(offset)
+                continue
+            step = self._block(data, header, receive_time_s, batch, final)
+            if step is None:
+                break
+            offset = step
+        if final:
+            self._resyncing = False
+        return offset
+
+    def _block(
+        self, data: bytes, header: BlockHeader, receive_time_s: float, batch: _Batch, final: bool
+    ) -> int | None:
+        """Read one block; the offset to go on from, or None to wait (on a stream) for the
+        bytes that decide it."""
         category = header.category
+        if header.truncated and not final and self._may_wait(data, header.offset):
+            return None
         if category in self._ignored:
             self.counts.ignored_blocks += 1
             return header.end
         if category not in self._records:
-            if header.truncated or not plausible_boundary(data, header.end):
-                self.error(
+            boundary = self._boundary(data, header.end, final)
+            if header.truncated or boundary is False:
+                if header.truncated and not final:
+                    why = "runs past this read and is not waited for (list it in ignored_categories)"
+                else:
+                    why = "does not end where another block starts"
+                self._fault(
                     FramingError,
                     header.offset,
-                    f"no data block here: CAT{category:03d} of {header.declared_length} bytes does not "
-                    "end where another block starts",
+                    f"no data block here: CAT{category:03d} of {header.declared_length} bytes {why}",
                 )
-                return resync(data, header.offset + 1, self._looks_like_block)
-            self.error(UnsupportedError, header.offset, f"CAT{category:03d} is not read; block skipped")
+                return self._lost(header.offset)
+            if boundary is None:
+                return None
+            self._fault(UnsupportedError, header.offset, f"CAT{category:03d} is not read; block skipped")
             return header.end
         if header.truncated:
-            self.error(
-                TruncatedError,
-                header.offset,
-                f"CAT{category:03d} block declares {header.declared_length} bytes "
-                f"but only {len(data) - header.offset} arrived; reading the records that did",
-            )
-        clean = self._records_of(data, header, receive_time_s, batch)
-        if clean or (not header.truncated and plausible_boundary(data, header.end)):
+            self._fault(TruncatedError, header.offset, self._truncation(data, header, final))
+            clean = self._records_of(data, header, receive_time_s, batch)
+            return header.end if clean else self._lost(header.offset)
+        boundary = self._boundary(data, header.end, final)
+        parsed = None
+        if boundary is None:
+            # Whether a bad block is skipped whole or searched for a block inside depends on
+            # what follows it, which has not arrived: read it only once that is known.
+            parsed = list(self._parse(data, header))
+            if any(isinstance(record, str) for _, _, record in parsed):
+                return None
+        clean = self._records_of(data, header, receive_time_s, batch, parsed)
+        if clean or boundary:
             return header.end
         # The records did not fit the block and no block follows it: the length is the
         # likelier fault (or this was no header at all), so look for a block inside it.
-        return resync(data, header.offset + 1, self._looks_like_block)
+        return self._lost(header.offset)
+
+    def _truncation(self, data: bytes, header: BlockHeader, final: bool) -> str:
+        """Why a block is cut short, in a datagram or on a stream."""
+        arrived = len(data) - header.offset
+        category, length = f"CAT{header.category:03d}", header.declared_length
+        if not self.stream:
+            return (
+                f"{category} block declares {length} bytes but only {arrived} arrived; "
+                "reading the records that did"
+            )
+        if final:
+            return (
+                f"the stream ended inside a {category} block of {length} bytes: {arrived} arrived, "
+                f"{length - arrived} never did; reading the records that did"
+            )
+        return (
+            f"{category} block declares {length} bytes, more than the {MAX_WAITED_BLOCK_BYTES} "
+            f"waited for on a stream, and this read holds {arrived}; reading the records that did"
+        )
+
+    def _lost(self, offset: int) -> int:
+        """Framing was lost at ``offset``: look for the next block after it."""
+        self._resyncing = True
+        return offset + 1
+
+    def _resync(self, data: bytes, start: int, final: bool) -> tuple[int, bool]:
+        """Where the next block begins and True; or (on a stream) where bytes still to come
+        decide it, or the end of the data, and False."""
+        if final:
+            offset = resync(data, start, self._looks_like_block)
+            return offset, offset < len(data)
+        return stream_resync(data, start, self._looks_like_block, self._may_wait)
+
+    def _boundary(self, data: bytes, offset: int, final: bool) -> bool | None:
+        """Whether ``offset`` can end a block (None: on a stream, not known yet)."""
+        if final:
+            return plausible_boundary(data, offset)
+        return stream_boundary(data, offset, self._may_wait)
+
+    def _may_wait(self, data: bytes, offset: int) -> bool:
+        """Whether a stream decoder waits for the rest of the block that starts at ``offset``:
+        a category read or ignored here, no longer (as far as its header has arrived) than
+        a gateway's blocks."""
+        category = data[offset]
+        if category not in self._records and category not in self._ignored:
+            return False
+        least_length = int.from_bytes(data[offset + 1 : offset + HEADER_BYTES].ljust(2, b"\0"), "big")
+        return least_length <= MAX_WAITED_BLOCK_BYTES
+
+    def _fault(self, cls: type[DecodeError], offset: int, reason: str) -> None:
+        """Report an error at ``offset`` of the bytes being framed (which, on a stream, may
+        start with bytes held from earlier chunks)."""
+        self.error(cls, offset - self._chunk_start, reason)
 
     def _looks_like_block(self, data: bytes, header: BlockHeader) -> bool:
         """Whether a candidate block found while resynchronising holds records that parse
@@ -188,13 +348,22 @@ class AsterixDecoder(Decoder):
             record, bits = result
             yield start, bits.bit_offset1 // 8, record
 
-    def _records_of(self, data: bytes, header: BlockHeader, receive_time_s: float, batch: _Batch) -> bool:
-        """Read a block's records in order; False when one did not parse (the rest is lost)."""
+    def _records_of(
+        self,
+        data: bytes,
+        header: BlockHeader,
+        receive_time_s: float,
+        batch: _Batch,
+        parsed: Iterable[tuple[int, int, Any]] | None = None,
+    ) -> bool:
+        """Read a block's records in order (``parsed`` already, or parsed here); False when
+        one did not parse (the rest is lost)."""
         category = header.category
         by_category = self.counts.records_by_category
-        for index, (start, end, record) in enumerate(self._parse(data, header)):
+        records = self._parse(data, header) if parsed is None else parsed
+        for index, (start, end, record) in enumerate(records):
             if isinstance(record, str):
-                self.error(
+                self._fault(
                     FramingError, start, f"{self._where(category, index)} {record}; rest of block skipped"
                 )
                 return False
@@ -206,7 +375,7 @@ class AsterixDecoder(Decoder):
             try:
                 self._record(category, record, receive_time_s, batch)
             except items.RecordError as exc:
-                self.error(
+                self._fault(
                     InvalidRecordError, start, f"{self._where(category, index)}: {exc}; record skipped"
                 )
         return True

@@ -1,4 +1,4 @@
-"""ASTERIX data-block framing: where blocks start and end in a datagram or a file.
+"""ASTERIX data-block framing: where blocks start and end in a datagram, a file or a stream.
 
 A datagram (or a raw ``.ast`` file) is a run of data blocks::
 
@@ -8,6 +8,10 @@ Nothing in a block says where the next one starts except LEN, so a damaged LEN l
 thread. ``resync`` finds it again: the next offset where a whole block begins that passes a
 check (for the decoder: its records parse exactly under the configured edition) and is
 followed by the end of the data or by another header.
+
+On a byte stream (TCP, a file read in pieces) the end of the data so far is not the end of
+the blocks: ``stream_boundary`` and ``stream_resync`` answer "not yet" where the bytes still
+to come decide, so that a stream cut anywhere frames as it would in one piece.
 """
 
 from __future__ import annotations
@@ -70,6 +74,22 @@ def plausible_boundary(data: bytes, offset: int) -> bool:
 
 
 BlockCheck = Callable[[bytes, BlockHeader], bool]
+# Whether the block starting at the offset, which runs past the end of the data (or whose
+# header is cut short), is worth waiting for on a stream.
+WaitCheck = Callable[[bytes, int], bool]
+
+
+def stream_boundary(data: bytes, offset: int, may_wait: WaitCheck) -> bool | None:
+    """``plausible_boundary`` on a stream: None while the bytes still to come decide it (the
+    data ends at ``offset``, or there begins a block worth waiting for that has not all
+    arrived)."""
+    if offset == len(data):
+        return None
+    header = read_header(data, offset)
+    if isinstance(header, BlockHeader) and not header.truncated:
+        return True
+    cut_short = isinstance(header, BlockHeader) or len(data) - offset < HEADER_BYTES
+    return None if cut_short and may_wait(data, offset) else False
 
 
 def of_categories(categories: Container[int]) -> BlockCheck:
@@ -95,6 +115,31 @@ def resync(data: bytes, start: int, looks_like_block: BlockCheck) -> int:
         ):
             return offset
     return len(data)
+
+
+def stream_resync(
+    data: bytes, start: int, looks_like_block: BlockCheck, may_wait: WaitCheck
+) -> tuple[int, bool]:
+    """``resync`` on a stream: (offset, True) where a block is found; (offset, False) where a
+    candidate that more bytes will decide begins (wait there), or ``len(data)`` when no
+    offset from ``start`` can begin a block.
+
+    Unlike ``resync`` it does not look for a header after the block: on a stream that may not
+    have arrived yet, and waiting for it would hold up the block found. The check is weak in
+    any case: it turns away only a length under 4 after the block (zero padding)."""
+    for offset in range(start, len(data)):
+        header = read_header(data, offset)
+        if isinstance(header, FramingFault):
+            if len(data) - offset < HEADER_BYTES and may_wait(data, offset):
+                return offset, False
+            continue
+        if header.truncated:
+            if may_wait(data, offset):
+                return offset, False
+            continue
+        if looks_like_block(data, header):
+            return offset, True
+    return len(data), False
 
 
 def split_runs(data: bytes, looks_like_block: BlockCheck, max_bytes: int = 1 << 16) -> Iterator[bytes]:

@@ -39,15 +39,16 @@ class SapientDecoder(Decoder):
 
     def _decode(self, data: bytes, receive_time_s: float) -> Iterable[Detection]:
         out = self.session.receive(data, receive_time_s)
-        self._finish(out.errors, out.messages)
+        self._account(out.errors, out.messages)
         return out.detections
 
-    def finish(self, receive_time_s: float) -> None:
+    def _finish(self, receive_time_s: float) -> Iterable[Detection]:
         """The feed has ended: report a part-frame left unread."""
         out = self.session.close(receive_time_s)
-        self._finish(out.errors, out.messages)
+        self._account(out.errors, out.messages)
+        return out.detections
 
-    def _finish(self, errors: list[DecodeError], messages: int) -> None:
+    def _account(self, errors: list[DecodeError], messages: int) -> None:
         self.stats.records += messages
         for error in errors:
             self.report(error)
