@@ -87,6 +87,14 @@ class JsonlDecoder(Decoder):
             self._tail.clear()
             self._discarding = True
 
+    def _finish(self, receive_time_s: float) -> Iterator[Detection]:
+        """The stream has ended: a last line without its newline is still a line (a sender that
+        writes its last record and closes); one being discarded as overlong stays discarded."""
+        tail, self._tail = bytes(self._tail), bytearray()
+        discarding, self._discarding = self._discarding, False
+        if tail and not discarding:
+            yield from self._line(tail, -len(tail))
+
     def _line(self, raw: bytes, offset_in_chunk: int) -> Iterator[Detection]:
         """One line (its newline removed) starting ``offset_in_chunk`` bytes into the chunk."""
         self.lines += 1

@@ -113,6 +113,32 @@ def test_stream_mode_waits_for_the_newline_datagram_mode_does_not() -> None:
     assert len(datagrams.decode(line + b"\n" + line, 0.0)) == 2
 
 
+def test_the_last_line_of_a_stream_needs_no_newline() -> None:
+    """A sender that writes its last record and closes: the stream's end ends the line. Its
+    error, if it is not a record, is reported at its byte on the feed."""
+    first, last = detection_line(1.0), detection_line(2.0, range_m=50.0).rstrip(b"\n")
+    decoder = JsonlDecoder(SENSOR)
+    assert len(decoder.decode(first + last[:25], 0.0)) == 1
+    assert decoder.decode(last[25:], 0.0) == []
+    (detection,) = decoder.finish(0.0)
+    assert detection.time_s == 2.0 and detection.range_m == 50.0
+    assert decoder.finish(0.0) == []  # nothing is held twice
+    errors: list[DecodeError] = []
+    broken = JsonlDecoder(SENSOR, on_error=errors.append)
+    broken.decode(first + b'{"type": "detec', 0.0)
+    assert broken.finish(0.0) == []
+    (error,) = errors
+    assert error.offset == len(first) and "line 2" in error.reason
+
+
+def test_an_overlong_last_line_being_discarded_stays_discarded_at_the_end() -> None:
+    decoder = JsonlDecoder(SENSOR, max_line_bytes=200)
+    decoder.decode(b'{"type":"detection",' + b" " * 300, 0.0)
+    decoder.decode(b'"tail": 1}', 0.0)
+    assert decoder.finish(0.0) == []
+    assert decoder.stats.errors == 1
+
+
 def test_a_broken_datagram_does_not_spoil_the_next() -> None:
     errors: list[DecodeError] = []
     decoder = JsonlDecoder(SENSOR, datagrams=True, on_error=errors.append)
