@@ -37,12 +37,9 @@ import msgspec
 from raqib.model import Detection, Sensor, Site
 from raqib.recorder.contract import ContractError, RecordingWriter, encode_line, parse_line
 from raqib.sensors.base import DecodeError, Decoder
-from raqib.sensors.capture import iter_frames, iter_udp
+from raqib.sensors.capture import is_capture, iter_frames, iter_udp
 from raqib.site import FeedConfig, SiteError, load_site, make_decoder
 
-CAPTURE_MAGICS = frozenset(
-    {b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a"}
-)
 DEFAULT_KIND = {
     "beast": "adsb",
     "sbs": "adsb",
@@ -144,9 +141,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"raqib ingest: {args.file}: no such file", file=sys.stderr)
         return 2
-    with open(args.file, "rb") as stream:
-        if stream.read(4) in CAPTURE_MAGICS:  # a capture's datagrams are framed as datagrams
-            feed = replace(feed, transport="pcap")
+    capture = is_capture(args.file)
+    if capture:  # a capture's datagrams are framed as datagrams
+        feed = replace(feed, transport="pcap")
     report = IngestReport()
 
     def on_error(error: DecodeError) -> None:
@@ -167,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     if split == "auto":
         split = "lines" if feed.format in LINE_RECORD_FORMATS else "none"
     detections = sorted(
-        decode_file(decoder, args.file, report, port=args.port, start_s=start_s, split=split),
+        decode_file(
+            decoder, args.file, report, capture=capture, port=args.port, start_s=start_s, split=split
+        ),
         key=lambda d: d.time_s,
     )
     if not args.keep_sensor_ids:
@@ -249,10 +248,15 @@ def parse_pairs(pairs: list[str], flag: str) -> Iterator[tuple[str, Any]]:
 
 
 def decode_file(
-    decoder: Decoder, path: Path, report: IngestReport, *, port: int, start_s: float, split: str
+    decoder: Decoder,
+    path: Path,
+    report: IngestReport,
+    *,
+    capture: bool,
+    port: int,
+    start_s: float,
+    split: str,
 ) -> Iterator[Detection]:
-    with open(path, "rb") as stream:
-        capture = stream.read(4) in CAPTURE_MAGICS
     if capture and hasattr(decoder, "linktype"):  # a decoder of radio frames, not of datagrams
         for frame in iter_frames(path, report.capture_problems.append):
             decoder.linktype = frame.linktype

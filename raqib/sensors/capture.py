@@ -13,6 +13,22 @@ from typing import BinaryIO
 
 import dpkt
 
+CAPTURE_MAGICS = frozenset(
+    {
+        b"\xd4\xc3\xb2\xa1",  # pcap, microseconds, little-endian
+        b"\xa1\xb2\xc3\xd4",
+        b"\x4d\x3c\xb2\xa1",  # pcap, nanoseconds
+        b"\xa1\xb2\x3c\x4d",
+        b"\x0a\x0d\x0d\x0a",  # pcapng
+    }
+)
+
+
+def is_capture(path: str | Path) -> bool:
+    """Whether the file is a pcap or pcapng capture (by its first four bytes)."""
+    with open(path, "rb") as stream:
+        return stream.read(4) in CAPTURE_MAGICS
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:

@@ -18,17 +18,7 @@ from raqib.sensors.asterix.config import SUPPORTED_CATEGORIES
 from raqib.sensors.asterix.decoder import AsterixDecoder
 from raqib.sensors.asterix.framing import of_categories, split_runs
 from raqib.sensors.base import FramingError
-from raqib.sensors.capture import iter_udp
-
-CAPTURE_MAGICS = frozenset(
-    {
-        b"\xd4\xc3\xb2\xa1",  # pcap, microseconds, little-endian
-        b"\xa1\xb2\xc3\xd4",
-        b"\x4d\x3c\xb2\xa1",  # pcap, nanoseconds
-        b"\xa1\xb2\x3c\x4d",
-        b"\x0a\x0d\x0d\x0a",  # pcapng
-    }
-)
+from raqib.sensors.capture import is_capture, iter_udp
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +27,6 @@ class Chunk:
 
     receive_time_s: float
     data: bytes
-
-
-def is_capture(path: str | Path) -> bool:
-    with open(path, "rb") as stream:
-        return stream.read(4) in CAPTURE_MAGICS
 
 
 def iter_chunks(
