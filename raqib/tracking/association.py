@@ -18,7 +18,12 @@ from scipy.special import chdtri
 
 from raqib.geo import FloatArray
 from raqib.tracking import kernels
-from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
+from raqib.tracking.measurement import (
+    MeasurementBatch,
+    innovation,
+    predict_measurement,
+    with_range_rate_curvature,
+)
 
 IntArray = np.ndarray
 # Below this many (track, detection) combinations, candidate_pairs measures them all. Trees
@@ -118,14 +123,16 @@ def gate(
         return Pairs(tracks, dets, empty, empty)
     x = x_hat[tracks]
     p = p_hat[tracks]
-    z_pred, h = predict_measurement(x, batch.sensor_enu_m[dets], batch.layout)
-    nu = innovation(batch.z[dets], z_pred, batch.layout)
+    sensor = batch.sensor_enu_m[dets]
+    z_pred, h = predict_measurement(x, sensor, batch.layout)
+    z, r = with_range_rate_curvature(batch.z[dets], batch.r[dets], x, p, sensor, batch.layout)
+    nu = innovation(z, z_pred, batch.layout)
     d2, logdet = np.empty(len(tracks)), np.empty(len(tracks))
     kernels.innovation_kernel(  # d2 = nu^T S^-1 nu, S = H P H^T + R
         kernels.as_input(p),
         kernels.as_input(nu),
         kernels.as_input(h),
-        kernels.as_input(batch.r[dets]),
+        kernels.as_input(r),
         d2,
         logdet,
     )

@@ -54,7 +54,12 @@ from scipy.special import logsumexp
 from raqib.geo import FloatArray
 from raqib.tracking import imm
 from raqib.tracking.association import Pairs, cluster_sizes, subset
-from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
+from raqib.tracking.measurement import (
+    MeasurementBatch,
+    innovation,
+    predict_measurement,
+    with_range_rate_curvature,
+)
 from raqib.tracking.scan import SensorGeometry
 from raqib.tracking.store import TrackStore
 
@@ -285,8 +290,11 @@ def pda_update(
     n_models = x_m.shape[1]
     sensor = np.broadcast_to(batch.sensor_enu_m[pair_detection][:, None, :], (n_pairs, n_models, 3))
     z_pred, h = predict_measurement(x_m, sensor, batch.layout)
-    nu = innovation(np.broadcast_to(batch.z[pair_detection][:, None, :], z_pred.shape), z_pred, batch.layout)
-    r = np.broadcast_to(batch.r[pair_detection][:, None], (*z_pred.shape, z_pred.shape[-1]))
+    z, r = with_range_rate_curvature(
+        batch.z[pair_detection][:, None, :], batch.r[pair_detection][:, None], x_m, p_m, sensor, batch.layout
+    )
+    nu = innovation(np.broadcast_to(z, z_pred.shape), z_pred, batch.layout)
+    r = np.broadcast_to(r, (*z_pred.shape, z_pred.shape[-1]))
     x_j, p_j, log_lik = imm.kalman_update(x_m, p_m, nu, h, r)
     # Sums over each track's pairs, weighted by beta, as one sparse product.
     weights = csr_matrix((found.pair_beta, (rows, np.arange(n_pairs))), shape=(n_tracks, n_pairs))

@@ -38,7 +38,13 @@ from raqib.tracking.association import (
     widest_variance,
 )
 from raqib.tracking.formation import FormationConfig, apply_formation_prior
-from raqib.tracking.measurement import MeasurementBatch, innovation, predict_measurement
+from raqib.tracking.measurement import (
+    MeasurementBatch,
+    innovation,
+    predict_measurement,
+    range_rate_curvature,
+    with_range_rate_curvature,
+)
 from raqib.tracking.motion import BALLISTIC, MANOEUVRE, N_MODELS, MotionConfig, mode_transition, predict_bank
 from raqib.tracking.scan import CLUTTER_SLOW_RANGE_RATE_MS, SensorGeometry, build_batches
 from raqib.tracking.store import TrackStore
@@ -67,10 +73,6 @@ class TrackerConfig:
     # vertical noise 0.01 m/s^2).
     initial_vertical_speed_sigma_ms: float = 3.0
     initial_level_vertical_speed_sigma_ms: float = 0.3
-    # How well a first plot's range rate gives its line-of-sight velocity for what follows: the
-    # radial speed of a young track changes by about v_t^2 / range a second with its unknown
-    # cross-range speed v_t (a round climbing at 300 m/s, 5 km out: 15-25 m/s a second).
-    initial_range_rate_sigma_ms: float = 30.0
     confirm_score: float = 9.0  # log-likelihood ratio to confirm (about 1e-4 false-track odds)
     delete_tentative_score: float = -4.0
     delete_drop_score: float = 9.0  # confirmed: delete when the score falls this far below its peak
@@ -88,11 +90,10 @@ class TrackerConfig:
     # line of sight, d(rr)/d(position) = v_perp / range, vanishes when linearised about a state
     # whose cross-range velocity is zero. A round crossing the beam at 200 m/s turns the LOS
     # enough in one 0.5 s scan to shift its range rate by ~4 m/s, four of the radar's sigmas,
-    # which the single EKF update books as radial velocity it knows to 1 m/s.
+    # which a first-order EKF update books as radial velocity it knows to 1 m/s. (The range
+    # rate's second-order terms now keep the covariance honest either way; the iteration still
+    # moves the young track's mean to where the whole plot puts it.)
     iterated_update_hits: int = 4  # tracks with fewer hits than this, before the update
-    # A young track whose ballistic hypothesis flies faster than this also gates with that
-    # model's own prediction (Tracker._young_round_pairs): no drone, bird or clutter does.
-    young_round_speed_ms: float = 80.0
     update_iterations: int = 3
     association: str = "gnn"  # "gnn", or "jpda": JPDA where several tracks compete for several detections
     jpda: jpda.JpdaConfig = field(default_factory=jpda.JpdaConfig)
@@ -419,8 +420,6 @@ class Tracker:
             radius = self._gate_radius_m(p_hat[eligible], det_sigma)
             t_local, d = candidate_pairs(x_hat[eligible, :3], radius, det_pos)
         pairs = gate(x_hat, p_hat, batch, eligible[t_local], d, self.config.gate_probability)
-        if "rr" in batch.layout and not batch.is_bearing_only:
-            pairs = self._young_round_pairs(pairs, batch, eligible, x_pred, p_pred, c, det_pos, det_sigma)
         pairs, cost = self._identity_rules(pairs, batch, detections)
         if len(pairs.track) == 0:
             return np.zeros(0, int)
@@ -449,60 +448,6 @@ class Tracker:
         reach = np.sqrt(chdtri(3, 1.0 - self.config.gate_probability))
         widest_var = widest_variance(p[:, :3, :3])
         return np.minimum(reach * np.sqrt(widest_var + det_sigma_m**2), self.config.max_gate_radius_m)
-
-    def _young_round_pairs(
-        self,
-        pairs: Pairs,
-        batch: MeasurementBatch,
-        eligible: np.ndarray,
-        x_pred: FloatArray,
-        p_pred: FloatArray,
-        c: FloatArray,
-        det_pos_m: FloatArray,
-        det_sigma_m: float,
-    ) -> Pairs:
-        """A young fast track also gates a fast plot with its ballistic model's own prediction.
-
-        Two noisy plots of a steep round can look like a level aircraft: with the level models
-        holding 95 % of the mixture, the combined prediction has the round flying level, and its
-        third plot, 150-200 m higher, falls outside that gate although the ballistic model, on
-        its own, expected it (bench_ballistic seed 1, shot 43: the round's track broke in two and
-        its first half lived on as a ghost aircraft). So for tracks of 2 to
-        ``iterated_update_hits - 1`` plots whose ballistic hypothesis flies faster than
-        ``young_round_speed_ms`` (no drone, bird or clutter does), a plot of a Doppler radar
-        that is itself fast (clutter is slow: scan.CLUTTER_SLOW_RANGE_RATE_MS) and inside the
-        ballistic model's own gate is a pair too; its likelihood is that model's share of the
-        mixture, c_B N_B(z), the term of the IMM's mixture likelihood that the combined Gaussian
-        lost. Without range rates a young track's ballistic speed is two noisy plots' say-so
-        (swarm-200, where plots of neighbouring drones make such pairs: GOSPA 307.6 -> 309.9 m
-        with every young track gating so), and no such radar confirms a round this early."""
-        cfg = self.config
-        hits = self.store.hits[eligible]
-        rows = eligible[(hits >= 2) & (hits < cfg.iterated_update_hits)]
-        if len(rows) == 0:
-            return pairs
-        x_round, p_round = x_pred[:, BALLISTIC], p_pred[:, BALLISTIC]
-        rows = rows[np.linalg.norm(x_round[rows, 3:6], axis=1) > cfg.young_round_speed_ms]
-        if len(rows) == 0:
-            return pairs
-        fast = np.flatnonzero(np.abs(batch.z[:, batch.layout.index("rr")]) > CLUTTER_SLOW_RANGE_RATE_MS)
-        if len(fast) == 0:
-            return pairs
-        radius = self._gate_radius_m(p_round[rows], det_sigma_m)
-        t_local, d_local = candidate_pairs(x_round[rows, :3], radius, det_pos_m[fast])
-        d = fast[d_local]
-        extra = gate(x_round, p_round, batch, rows[t_local], d, cfg.gate_probability)
-        n_dets = len(batch.z)
-        new = ~np.isin(extra.track * n_dets + extra.detection, pairs.track * n_dets + pairs.detection)
-        if not new.any():
-            return pairs
-        share = np.log(np.maximum(c[extra.track[new], BALLISTIC], 1e-300))
-        return Pairs(
-            np.concatenate([pairs.track, extra.track[new]]),
-            np.concatenate([pairs.detection, extra.detection[new]]),
-            np.concatenate([pairs.mahalanobis2, extra.mahalanobis2[new]]),
-            np.concatenate([pairs.log_likelihood, extra.log_likelihood[new] + share]),
-        )
 
     def _assign(self, pairs: Pairs, cost: FloatArray, n_dets: int) -> tuple[np.ndarray, np.ndarray]:
         """Confirmed tracks first, by GNN within clusters (the gate alone decides what may pair;
@@ -607,9 +552,10 @@ class Tracker:
         # them over the models (the iterated update below takes them whole).
         sensor_pos = batch.sensor_enu_m[dets][:, None, :]
         z_pred, h = predict_measurement(x_m, sensor_pos, batch.layout)
-        z = batch.z[dets][:, None, :]
+        z, r = with_range_rate_curvature(
+            batch.z[dets][:, None, :], batch.r[dets][:, None], x_m, p_m, sensor_pos, batch.layout
+        )
         nu = innovation(z, z_pred, batch.layout)
-        r = batch.r[dets][:, None]
         x_new, p_new, loglik = imm.kalman_update(x_m, p_m, nu, h, r)
         # Only a range rate's linearisation depends on the velocity: range and angles are
         # linear enough in position that another pass changes nothing worth its cost (12-14 %
@@ -710,9 +656,9 @@ class Tracker:
             p[:, :, idx + 3, idx + 3] = np.maximum(batch.r[fresh][:, None, [3, 4, 5], [3, 4, 5]], 1.0)
         new.x[:] = x[:, None, :]
         new.p[:] = p
+        new.mu[:] = np.asarray(self.config.motion.initial_mode_probs)
         if "rr" in batch.layout:
             self._condition_on_range_rate(new, batch, fresh)
-        new.mu[:] = np.asarray(self.config.motion.initial_mode_probs)
         new.time_s[:] = time_s
         new.first_time_s[:] = time_s
         new.hits[:] = 1
@@ -726,11 +672,17 @@ class Tracker:
 
     def _condition_on_range_rate(self, new: TrackStore, batch: MeasurementBatch, fresh: np.ndarray) -> None:
         """A fast first plot's range rate is its velocity along the line of sight, u . v: every
-        model's velocity prior is updated with it (exactly, for at zero velocity the range rate's
-        Jacobian has no position part). Without it a round's first track expects it still, and the
-        second plot of one flying 350 m/s falls outside its gate: a second tentative track starts
-        on it and confirmation waits; a round's second plot after a missed one also scores
-        higher (bench_ballistic --shots 200: predicted within 3 scans 195 -> 198). Slow plots,
+        model's velocity prior is updated with it as a measurement (its noise, plus the second-
+        order variance of a line of sight known only to the plot's cross-range accuracy), and
+        each model's probability with its likelihood: a 250 m/s radial speed is six sigmas of
+        the level models' 40 m/s prior and one of the ballistic model's 200. Without it a round's
+        first track expects it still, and the second plot of one flying 350 m/s falls outside its
+        gate: a second tentative track starts on it and confirmation waits (bench_ballistic
+        --shots 200: predicted within 3 scans 195 -> 198). How the radial speed then drifts as
+        the line of sight turns is left to the later updates' second-order terms
+        (measurement.range_rate_curvature); taken here as known to +-30 m/s instead, a steep
+        round's second plot, whose range rate had fallen 23 m/s in 1 s as no level flight's
+        can, still looked like an aircraft (198 -> 199, and 200/200 by the third scan). Slow plots,
         clutter's (scan.CLUTTER_SLOW_RANGE_RATE_MS), are left as they were: conditioned too, 200
         simulated minutes of a Doppler radar's clutter confirmed 7 false tracks instead of 2."""
         column = batch.layout.index("rr")
@@ -741,9 +693,13 @@ class Tracker:
         x, p = new.x[rows], new.p[rows]
         sensor_pos = np.broadcast_to(batch.sensor_enu_m[plots][:, None, :], (len(rows), N_MODELS, 3))
         predicted, h = predict_measurement(x, sensor_pos, ("rr",))
-        range_rate = batch.z[plots, column, None, None] - predicted
-        variance = batch.r[plots, column, column] + self.config.initial_range_rate_sigma_ms**2
-        new.x[rows], new.p[rows], _ = imm.kalman_update(x, p, range_rate, h, variance[:, None, None, None])
+        bias, curvature = range_rate_curvature(x, p, sensor_pos)
+        range_rate = batch.z[plots, column, None, None] - bias[..., None] - predicted
+        variance = batch.r[plots, column, column][:, None] + curvature
+        new.x[rows], new.p[rows], log_likelihood = imm.kalman_update(
+            x, p, range_rate, h, variance[..., None, None]
+        )
+        new.mu[rows] = imm.update_mode_probs(new.mu[rows], log_likelihood)
 
     def _score_misses(
         self, geometry: SensorGeometry, x_hat: FloatArray, updated: np.ndarray, sensor_id: str

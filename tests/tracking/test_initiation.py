@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import msgspec
 import numpy as np
+import pytest
 
 from raqib.geo import enu_to_polar
 from raqib.model import Detection, Sensor
+from raqib.tracking import measurement
+from raqib.tracking import tracker as tracker_module
 from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition
 from raqib.tracking.tracker import Tracker, TrackerConfig
 from tests.tracking.helpers import RADAR, SITE, radar_detections
@@ -138,15 +141,29 @@ def _young_round_velocity_nees(config: TrackerConfig, rounds: int = 30) -> dict[
     return {hits: float(np.mean(v)) for hits, v in nees.items()}
 
 
-def test_a_young_rounds_velocity_covariance_is_honest() -> None:
+def _without_range_rate_curvature(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracker as a first-order EKF on the range rate (the second-order terms taken away)."""
+
+    def nothing(x: np.ndarray, p: np.ndarray, sensor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(x.shape[:-1]), np.zeros(x.shape[:-1])
+
+    monkeypatch.setattr(measurement, "range_rate_curvature", nothing)
+    monkeypatch.setattr(tracker_module, "range_rate_curvature", nothing)
+
+
+def test_a_young_rounds_velocity_covariance_is_honest(monkeypatch: pytest.MonkeyPatch) -> None:
     """The range rate's dependence on the line of sight, v_perp / range, vanishes when
-    linearised about a prior with no cross-range velocity: a single EKF update booked the LOS
-    turn of a crossing round (~4 m/s in one scan) as radial velocity known to 1 m/s. The
-    iterated update of young tracks relinearises about its own estimate."""
+    linearised about a prior with no cross-range velocity: a single first-order EKF update
+    booked the LOS turn of a crossing round (~4 m/s in one scan) as radial velocity known to
+    1 m/s. The range rate's second-order terms make the plain update honest; the iterated
+    update of young tracks relinearises about its own estimate and is honest either way."""
     nees = _young_round_velocity_nees(TrackerConfig())
     assert nees[2] < 4.5 and nees[3] < 4.5, nees
     plain = _young_round_velocity_nees(TrackerConfig(update_iterations=1))
-    assert plain[2] > 8.0, plain  # the overconfidence the iteration removes
+    assert plain[2] < 4.5 and plain[3] < 4.5, plain
+    _without_range_rate_curvature(monkeypatch)
+    first_order = _young_round_velocity_nees(TrackerConfig(update_iterations=1))
+    assert first_order[2] > 8.0, first_order  # the overconfidence both remove
 
 
 def test_a_fast_low_round_joins_its_first_plot_through_the_range_rate() -> None:
@@ -209,27 +226,34 @@ def _steep_round_tracks(config: TrackerConfig) -> list[list[tuple[int, int, floa
     return out
 
 
-def test_a_steep_round_whose_first_plots_look_level_keeps_one_track() -> None:
-    """Its third plot falls outside the level-dominated combined gate but inside the ballistic
-    model's own: the track takes it, turns ballistic, and no second track starts on the round."""
+def test_a_steep_round_whose_first_plots_look_level_is_a_round_on_its_second_plot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its range rate fell 23 m/s in the 1 s between its first two plots, which no level flight
+    does (a constant velocity's range rate can only drift by v_t^2 / range, and the second-order
+    terms say by how much): the track is ballistic on its second plot and keeps the round."""
     after = _steep_round_tracks(TrackerConfig())
-    track_id, hits, ballistic_p = after[2][0]
-    assert len(after[2]) == 1 and hits == 3 and ballistic_p > 0.9
-    assert after[3] == [(track_id, 4, after[3][0][2])]  # one track, the same, on the fourth plot
-    # Without the ballistic model's own gate (its speed bar out of reach) the round's track
-    # broke in two: the first half lived on as a level aircraft beside the round's new track.
-    split = _steep_round_tracks(TrackerConfig(young_round_speed_ms=1e9))
-    assert len({t[0] for t in split[3]}) == 2
+    track_id, hits, ballistic_p = after[1][0]
+    assert len(after[1]) == 1 and hits == 2 and ballistic_p > 0.9
+    assert [(t[0], t[1]) for t in after[2] + after[3]] == [(track_id, 3), (track_id, 4)]
+    # As a first-order EKF, with the first range rate taken as exact, the level models explained
+    # both plots, the third fell outside their gate and the round's track broke: after four
+    # plots no track holds more than two of them.
+    _without_range_rate_curvature(monkeypatch)
+    broken = _steep_round_tracks(TrackerConfig())
+    assert broken[1] == [] and max(t[1] for t in broken[3]) <= 2
 
 
-def test_a_slow_young_track_does_not_gate_with_its_ballistic_model() -> None:
-    """Drones, birds and clutter are slower than young_round_speed_ms: their young tracks gate
-    with the combined prediction only, so the ballistic model's wide gate catches no clutter."""
+def test_a_fast_drones_range_rate_leaves_it_a_drone() -> None:
+    """A drone closing at 40 m/s has a range rate beyond clutter's, so its first plot conditions
+    the models' velocity priors, and their probabilities: 40 m/s radial is one sigma of the
+    level models' prior, so its young track stays with them, not with the ballistic model."""
     tracker = Tracker(SITE, [DOPPLER_RADAR])
     rng = np.random.default_rng(8)
-    position, velocity = np.array([3000.0, 2000.0, 150.0]), np.array([-20.0, 12.0, 0.0])
-    for k in range(2):
-        tracker.step([_doppler_plot(position + velocity * 0.5 * k, velocity, 0.5 * k, rng)], 0.5 * k)
-    assert tracker.store.hits[0] == 2
-    ballistic_speed = float(np.linalg.norm(tracker.store.x[0, BALLISTIC, 3:]))
-    assert ballistic_speed < TrackerConfig().young_round_speed_ms
+    position = np.array([3000.0, 2000.0, 150.0])
+    velocity = -40.0 * position / np.linalg.norm(position)
+    velocity[2] = 0.0
+    for k in range(3):
+        tracks = tracker.step([_doppler_plot(position + velocity * 0.5 * k, velocity, 0.5 * k, rng)], 0.5 * k)
+        assert tracker.store.mu[0, BALLISTIC] < 0.2, (k, tracker.store.mu[0])
+    assert tracks and tracks[0].ballistic_p < 0.2
