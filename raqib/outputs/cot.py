@@ -92,13 +92,15 @@ def kinematics(tracks: Sequence[Track]) -> Kinematics:
     velocity = np.array([(t.vel_e_ms, t.vel_n_ms, t.vel_u_ms) for t in tracks], float).reshape(-1, 3)
     unknown = (np.nan,) * 36
     cov = np.array([t.cov_enu if len(t.cov_enu) == 36 else unknown for t in tracks], float).reshape(-1, 6, 6)
-    speed = np.hypot(velocity[:, 0], velocity[:, 1])
-    # Rounded before wrapping so that 359.96 is written 0.0, not 360.0 (the schema excludes 360).
-    course = np.round(np.degrees(np.arctan2(velocity[:, 0], velocity[:, 1])), 1) % 360.0
-    slope = np.degrees(np.arctan2(velocity[:, 2], speed))
-    a, b, d = cov[:, 0, 0], cov[:, 0, 1], cov[:, 1, 1]
-    largest = (a + d) / 2 + np.sqrt(((a - d) / 2) ** 2 + b**2)  # the 2x2 horizontal block's eigenvalue
-    with np.errstate(invalid="ignore"):
+    # A corrupt track (a velocity near the float limit, a negative variance) gives inf or NaN
+    # here, which the event writes as unknown: no warning for it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        speed = np.hypot(velocity[:, 0], velocity[:, 1])
+        # Rounded before wrapping so that 359.96 is written 0.0, not 360.0 (the schema excludes 360).
+        course = np.round(np.degrees(np.arctan2(velocity[:, 0], velocity[:, 1])), 1) % 360.0
+        slope = np.degrees(np.arctan2(velocity[:, 2], speed))
+        a, b, d = cov[:, 0, 0], cov[:, 0, 1], cov[:, 1, 1]
+        largest = (a + d) / 2 + np.sqrt(((a - d) / 2) ** 2 + b**2)  # the 2x2 horizontal block's eigenvalue
         ce = np.sqrt(largest)
         le = np.sqrt(cov[:, 2, 2])
     return Kinematics(course_deg=course, speed_ms=speed, slope_deg=slope, ce_m=ce, le_m=le)

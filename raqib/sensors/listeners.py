@@ -15,7 +15,8 @@ its own queue, so one feed can't hold up another:
 Framing state is per byte stream, so each TCP connection (client reconnect, or each sender
 to a TCP server) gets a fresh decoder from ``make_decoder``; ``decode_stats()`` sums them.
 When a connection ends its decoder is finished (``Decoder.finish``): a frame it still holds
-is decoded or reported as cut short, as a chunk of its own.
+is decoded or reported as cut short, as a chunk of its own, after the connection's last
+queued chunk (also when the queue was full as it closed).
 
 File and pcap replays are listeners too: see raqib.sensors.replay.
 """
@@ -86,6 +87,10 @@ class Listener(ABC):
         # (decoder, chunk, receive time); a chunk of None ends a connection (at that time):
         # finish and retire its decoder
         self._queue: asyncio.Queue[tuple[Decoder, bytes | None, float]] = asyncio.Queue(max(1, queue_size))
+        # A stream that ends while the queue is full is finished once its last queued chunk is
+        # decoded: chunks still queued per decoder, and the end times waiting for them.
+        self._queued: dict[Decoder, int] = {}
+        self._ending: dict[Decoder, float] = {}
         self._decoders: list[Decoder] = []
         self._retired = DecodeStats()
 
@@ -135,13 +140,25 @@ class Listener(ABC):
         except asyncio.QueueFull:
             self.stats.chunks_dropped += 1
             return False
+        self._queued[decoder] = self._queued.get(decoder, 0) + 1
         return True
 
     def _end_stream(self, decoder: Decoder) -> None:
+        """Queue the end of a stream behind its chunks. The queue never blocks a reader: when it
+        is full, the stream ends after its last queued chunk is decoded (or at once if none is),
+        so what its decoder still holds is read and reported all the same."""
+        end_time_s = self.clock()
         try:
-            self._queue.put_nowait((decoder, None, self.clock()))
-        except asyncio.QueueFull:  # counts of the chunks still queued may be lost; never block here
-            self._retire(decoder)
+            self._queue.put_nowait((decoder, None, end_time_s))
+        except asyncio.QueueFull:
+            if self._queued.get(decoder, 0):
+                self._ending[decoder] = end_time_s
+            else:
+                self._close(decoder, end_time_s)
+
+    def _close(self, decoder: Decoder, end_time_s: float) -> None:
+        self._emit_end(self._finish(decoder, end_time_s))
+        self._retire(decoder)
 
     async def _consume(self) -> None:
         while True:
@@ -151,16 +168,24 @@ class Listener(ABC):
                 decoder, data, receive_time_s = item
                 try:
                     if data is None:
-                        self._emit_end(self._finish(decoder, receive_time_s))
-                        self._retire(decoder)
+                        self._close(decoder, receive_time_s)
                     else:
                         self._emit(self._decode(decoder, data, receive_time_s))
                 finally:
                     self._queue.task_done()
+                    if data is not None:
+                        self._chunk_done(decoder)
                 if self._queue.empty() or time.perf_counter() > deadline:
                     break
                 item = self._queue.get_nowait()
             await asyncio.sleep(0)  # a busy feed takes its turn, then lets the others run
+
+    def _chunk_done(self, decoder: Decoder) -> None:
+        left = self._queued.pop(decoder, 1) - 1
+        if left > 0:
+            self._queued[decoder] = left
+        elif decoder in self._ending:
+            self._close(decoder, self._ending.pop(decoder))
 
     def _decode(self, decoder: Decoder, data: bytes, receive_time_s: float) -> Decoded:
         errors_before = decoder.stats.errors

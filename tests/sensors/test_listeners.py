@@ -265,6 +265,33 @@ def test_tcp_server_decodes_each_sender_as_its_own_stream() -> None:
     run(scenario())
 
 
+def test_a_stream_that_ends_while_the_queue_is_full_is_still_read_to_its_last_line() -> None:
+    """The end of a connection is never allowed to block its reader: with the decode queue full,
+    the stream is finished after its last queued chunk (its last line, sent without a newline,
+    is read then), and a stream with nothing queued is finished at once."""
+
+    async def scenario() -> None:
+        sink = Collector()
+        listener = TcpServerListener("nodes", jsonl(), sink, host="127.0.0.1", port=0, queue_size=1)
+        sender = listener.new_decoder()
+        assert listener.offer(sender, line(1.0) + line(2.0).rstrip(b"\n"), 100.0)
+        other = listener.new_decoder()
+        assert not listener.offer(other, line(3.0), 100.0)  # the queue is full: dropped
+        listener._end_stream(other)  # nothing of it queued: finished and retired now
+        listener._end_stream(sender)  # its chunk is still queued: finished after it
+        assert listener._decoders == [sender] and sink.detections == []
+        consumer = asyncio.create_task(listener._consume())
+        await sink.wait_for(2)
+        await listener._queue.join()
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        assert [d.time_s for d in sink.detections] == [1.0, 2.0]
+        assert listener._decoders == [] and listener.decode_stats().detections == 2
+        assert listener._queued == {} and listener._ending == {}
+
+    run(scenario())
+
+
 # ---------------------------------------------------------------------------- replays
 
 
