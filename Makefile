@@ -48,6 +48,7 @@ test: setup browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check raqib tests bench
+	$(BIN)/ruff format --check raqib tests bench
 	$(BIN)/mypy raqib
 
 # Every benchmark, in its quick form where it has one (each prints its own figures).

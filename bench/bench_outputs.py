@@ -21,9 +21,12 @@ from raqib.outputs.base import Channel, Outgoing
 from raqib.outputs.dispatcher import OutputDispatcher, Route
 
 SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI")
-ZONE = Zone(zone_id="compound", name="Compound", polygon=((33.2660, 44.2400), (33.2660, 44.2432),
-                                                         (33.2633, 44.2432), (33.2633, 44.2400)),
-            warn=("tak", "cap", "hook"))
+ZONE = Zone(
+    zone_id="compound",
+    name="Compound",
+    polygon=((33.2660, 44.2400), (33.2660, 44.2432), (33.2633, 44.2432), (33.2633, 44.2400)),
+    warn=("tak", "cap", "hook"),
+)
 
 
 class Sink(Channel):
@@ -64,10 +67,24 @@ def tracks(count: int, time_s: float) -> list[Track]:
     for i in range(count):
         east, north = 50.0 * (i % 100), 50.0 * (i // 100)
         lat, lon, alt = enu_to_geodetic(east, north, 150.0, SITE)
-        result.append(Track(time_s=time_s, track_id=i, lat_deg=float(lat), lon_deg=float(lon),
-                            alt_m=float(alt), east_m=east, north_m=north, up_m=150.0, vel_e_ms=10.0,
-                            vel_n_ms=-5.0, vel_u_ms=0.0, cov_enu=cov, target_class="drone",
-                            sources=("radar-1",)))
+        result.append(
+            Track(
+                time_s=time_s,
+                track_id=i,
+                lat_deg=float(lat),
+                lon_deg=float(lon),
+                alt_m=float(alt),
+                east_m=east,
+                north_m=north,
+                up_m=150.0,
+                vel_e_ms=10.0,
+                vel_n_ms=-5.0,
+                vel_u_ms=0.0,
+                cov_enu=cov,
+                target_class="drone",
+                sources=("radar-1",),
+            )
+        )
     return result
 
 
@@ -81,8 +98,17 @@ def measure(count: int, steps: int) -> tuple[float, float]:
         started = time.perf_counter()
         outputs.handle(Step(float(k), batch))
         step_ms.append((time.perf_counter() - started) * 1000)
-    alert = Alert(alert_id=1, zone_id="compound", state="raised", target_class="drone", track_ids=(0, 1),
-                  raised_time_s=0.0, updated_time_s=0.0, time_to_entry_s=30.0, reason="bench")
+    alert = Alert(
+        alert_id=1,
+        zone_id="compound",
+        state="raised",
+        target_class="drone",
+        track_ids=(0, 1),
+        raised_time_s=0.0,
+        updated_time_s=0.0,
+        time_to_entry_s=30.0,
+        reason="bench",
+    )
     change_ms = []
     for k in range(50):
         state = "raised" if k % 2 == 0 else "cleared"
@@ -95,8 +121,9 @@ def measure(count: int, steps: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tracks", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()

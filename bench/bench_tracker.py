@@ -311,16 +311,21 @@ def _f(value: float, digits: int = 1, suffix: str = "") -> str:
     return "-" if not math.isfinite(value) else f"{value:,.{digits}f}{suffix}"
 
 
-SCENARIO_HEADERS = ("tracker|finished|GOSPA m|OSPA m|loc. err m|switches|missed/scan|false/scan|det/s"
-                    "|det/CPU-s|wall s|note")
-TARGET_HEADERS = ("scenario|raqib GOSPA|Stone Soup best GOSPA|lower by|target|ok|raqib det/s|SS GNN det/s"
-                  "|speed-up|(CPU)|>= 50x")
+SCENARIO_HEADERS = (
+    "tracker|finished|GOSPA m|OSPA m|loc. err m|switches|missed/scan|false/scan|det/s|det/CPU-s|wall s|note"
+)
+TARGET_HEADERS = (
+    "scenario|raqib GOSPA|Stone Soup best GOSPA|lower by|target|ok|raqib det/s|SS GNN det/s"
+    "|speed-up|(CPU)|>= 50x"
+)
 
 
 def print_scenario(name: str, recording: Recording, outcomes: Sequence[Outcome]) -> None:
     targets = len({t.target_id for t in recording.truths})
-    print(f"\n== {name}: {len(recording.scans)} scans, {len(recording.detections)} detections, "
-          f"{targets} targets")
+    print(
+        f"\n== {name}: {len(recording.scans)} scans, {len(recording.detections)} detections, "
+        f"{targets} targets"
+    )
     rows = [
         (o.name, "yes" if o.finished else "NO", _f(o.gospa_m, 2), _f(o.ospa_m, 2), _f(o.localisation_m, 1),
          str(o.id_switches), _f(o.missed_per_scan, 2), _f(o.false_per_scan, 2), _f(o.detections_per_s, 0),

@@ -124,9 +124,20 @@ PAN_SCRIPT = """(seconds) => { const map = window.raqib.map; const start = map.g
 
 def threats_for(tracks: list[Track], count: int) -> tuple[Threat, ...]:
     """The first ``count`` tracks heading into a zone within a minute."""
-    return tuple(Threat(time_s=t.time_s, track_id=t.track_id, zone_id="bench", target_class=t.target_class,
-                        inside=False, probability=0.8, time_to_entry_s=60.0, closest_approach_m=0.0,
-                        score=0.6) for t in tracks[:count])
+    return tuple(
+        Threat(
+            time_s=t.time_s,
+            track_id=t.track_id,
+            zone_id="bench",
+            target_class=t.target_class,
+            inside=False,
+            probability=0.8,
+            time_to_entry_s=60.0,
+            closest_approach_m=0.0,
+            score=0.6,
+        )
+        for t in tracks[:count]
+    )
 
 
 @dataclass(frozen=True)
@@ -141,11 +152,20 @@ class Load:
 def serve_picture(users_file: Path, static_dir: Path, load: Load, conn: Connection) -> None:
     """The server process: the app on a free port (sent to ``conn``), then one update a second
     until ``conn`` says stop; answers with how long each publish() took on the server loop."""
-    radar = Sensor(sensor_id="radar-1", kind="radar", lat_deg=SITE.lat_deg, lon_deg=SITE.lon_deg,
-                   alt_m=40.0, max_range_m=15000.0)
+    radar = Sensor(
+        sensor_id="radar-1",
+        kind="radar",
+        lat_deg=SITE.lat_deg,
+        lon_deg=SITE.lon_deg,
+        alt_m=40.0,
+        max_range_m=15000.0,
+    )
     hub = StateHub(site=SITE, sensors=[radar])
-    app = create_app(hub, users=UserStore(users_file),
-                     settings=ServerSettings(range_rings_m=(5000.0, 10000.0, 15000.0), static_dir=static_dir))
+    app = create_app(
+        hub,
+        users=UserStore(users_file),
+        settings=ServerSettings(range_rings_m=(5000.0, 10000.0, 15000.0), static_dir=static_dir),
+    )
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
@@ -206,12 +226,19 @@ def main() -> int:
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--select", action="store_true", help="click a track before measuring")
     parser.add_argument("--threats", type=int, default=0, help="tracks threatening a zone")
-    parser.add_argument("--covariance", action="store_true",
-                        help="tracks carry a 6x6 covariance, as a tracker's do (updates twice as long)")
+    parser.add_argument(
+        "--covariance",
+        action="store_true",
+        help="tracks carry a 6x6 covariance, as a tracker's do (updates twice as long)",
+    )
     parser.add_argument("--pan", action="store_true", help="pan the map while measuring")
     parser.add_argument("--screenshot", type=Path, help="save the page here at the end")
-    parser.add_argument("--static-dir", type=Path, default=STATIC_DIR,
-                        help="serve this build of the web UI (to compare builds; not rebuilt)")
+    parser.add_argument(
+        "--static-dir",
+        type=Path,
+        default=STATIC_DIR,
+        help="serve this build of the web UI (to compare builds; not rebuilt)",
+    )
     args = parser.parse_args()
     if args.static_dir == STATIC_DIR:
         subprocess.run(["bash", str(REPO / "web" / "build.sh")], check=True, capture_output=True)
@@ -224,7 +251,8 @@ def main() -> int:
         server = multiprocessing.get_context("spawn").Process(
             target=serve_picture,
             args=(users_file, args.static_dir, Load(args.tracks, args.threats, args.covariance), child_conn),
-            daemon=True)
+            daemon=True,
+        )
         server.start()
         port = conn.recv()
         selected = None
@@ -259,11 +287,22 @@ def main() -> int:
     return 0
 
 
-def report(args: argparse.Namespace, selected: int | None, fps: float, latencies: list[float], rendered: int,
-           publish_s: list[float]) -> None:
-    scenario = "".join([" with covariances" if args.covariance else "", ", panning" if args.pan else "",
-                        f", {args.threats} threatening" if args.threats else "",
-                        f", track #{selected} selected" if selected is not None else ""])
+def report(
+    args: argparse.Namespace,
+    selected: int | None,
+    fps: float,
+    latencies: list[float],
+    rendered: int,
+    publish_s: list[float],
+) -> None:
+    scenario = "".join(
+        [
+            " with covariances" if args.covariance else "",
+            ", panning" if args.pan else "",
+            f", {args.threats} threatening" if args.threats else "",
+            f", track #{selected} selected" if selected is not None else "",
+        ]
+    )
     print(
         f"UI benchmark: {args.tracks} moving tracks updated every 1 s{scenario}, {args.width}x{args.height}, "
         f"Chromium with software WebGL (SwiftShader), {args.seconds:.0f} s measured"
@@ -279,8 +318,10 @@ def report(args: argparse.Namespace, selected: int | None, fps: float, latencies
     else:
         print("  no updates arrived during the measurement")
     print(f"  tracks drawn on screen at the end: {rendered}")
-    print(f"  hub.publish on the server loop: median {1000 * statistics.median(publish_s):.1f} ms, "
-          f"max {1000 * max(publish_s):.1f} ms")
+    print(
+        f"  hub.publish on the server loop: median {1000 * statistics.median(publish_s):.1f} ms, "
+        f"max {1000 * max(publish_s):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

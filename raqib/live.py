@@ -82,8 +82,9 @@ class BufferStats:
 class ReorderBuffer:
     """Holds detections for ``window_s`` and releases them in time order (see the module doc)."""
 
-    def __init__(self, window_s: float = 0.5, *, max_future_s: float = 5.0,
-                 max_buffered: int = 100_000) -> None:
+    def __init__(
+        self, window_s: float = 0.5, *, max_future_s: float = 5.0, max_buffered: int = 100_000
+    ) -> None:
         self.window_s = window_s
         self.max_future_s = max_future_s
         self.max_buffered = max_buffered
@@ -130,29 +131,58 @@ class ReorderBuffer:
         return step_s, batch
 
 
-def listener_for(feed: FeedConfig, sink: Sink, *, clock: Clock = time.time,
-                 on_error: Callable[[DecodeError], None] | None = None) -> Listener:
+def listener_for(
+    feed: FeedConfig,
+    sink: Sink,
+    *,
+    clock: Clock = time.time,
+    on_error: Callable[[DecodeError], None] | None = None,
+) -> Listener:
     """The listener a feed's transport calls for, with a decoder factory for the feed."""
     factory = partial(make_decoder, feed, on_error)
     common: dict[str, Any] = {"queue_size": feed.queue_size, "clock": clock}
     if feed.transport == "udp":
         return UdpListener(feed.name, factory, sink, host=feed.address or "0.0.0.0", port=feed.port, **common)
     if feed.transport == "udp-multicast":
-        return UdpListener(feed.name, factory, sink, group=feed.address, port=feed.port,
-                           interface=feed.interface or None, **common)
+        return UdpListener(
+            feed.name,
+            factory,
+            sink,
+            group=feed.address,
+            port=feed.port,
+            interface=feed.interface or None,
+            **common,
+        )
     if feed.transport == "tcp-client":
-        return TcpClientListener(feed.name, factory, sink, host=feed.address, port=feed.port,
-                                 reconnect_min_s=feed.reconnect_min_s, reconnect_max_s=feed.reconnect_max_s,
-                                 idle_timeout_s=feed.idle_timeout_s, **common)
+        return TcpClientListener(
+            feed.name,
+            factory,
+            sink,
+            host=feed.address,
+            port=feed.port,
+            reconnect_min_s=feed.reconnect_min_s,
+            reconnect_max_s=feed.reconnect_max_s,
+            idle_timeout_s=feed.idle_timeout_s,
+            **common,
+        )
     if feed.transport == "tcp-server" and feed.format == "sapient":
         from raqib.sensors.sapient_listener import SapientListener
 
-        return SapientListener(feed.name, factory, sink, sensor_id=feed.sensor.sensor_id,
-                               config=decoder_options(feed).get("config"), host=feed.address or "0.0.0.0",
-                               port=feed.port, on_error=on_error, **common)
+        return SapientListener(
+            feed.name,
+            factory,
+            sink,
+            sensor_id=feed.sensor.sensor_id,
+            config=decoder_options(feed).get("config"),
+            host=feed.address or "0.0.0.0",
+            port=feed.port,
+            on_error=on_error,
+            **common,
+        )
     if feed.transport == "tcp-server":
-        return TcpServerListener(feed.name, factory, sink, host=feed.address or "0.0.0.0", port=feed.port,
-                                 **common)
+        return TcpServerListener(
+            feed.name, factory, sink, host=feed.address or "0.0.0.0", port=feed.port, **common
+        )
     assert feed.path is not None
     replay: dict[str, Any] = {"path": feed.path, "pace": feed.pace, "speed": feed.speed, **common}
     if feed.transport == "pcap":
@@ -188,12 +218,16 @@ class LiveRunner:
         self.config = config
         self.live: LiveConfig = config.live
         self.clock = clock
-        self.pipeline = pipeline if pipeline is not None else _default_pipeline(
-            config.site, config.zones, config.sensors, config.authorisations)
+        self.pipeline = (
+            pipeline
+            if pipeline is not None
+            else _default_pipeline(config.site, config.zones, config.sensors, config.authorisations)
+        )
         self.on_result = on_result
         self.on_health = on_health
-        self.buffer = ReorderBuffer(self.live.window_s, max_future_s=self.live.max_future_s,
-                                    max_buffered=self.live.max_buffered)
+        self.buffer = ReorderBuffer(
+            self.live.window_s, max_future_s=self.live.max_future_s, max_buffered=self.live.max_buffered
+        )
         self._health_events: list[HealthEvent] = []  # delivered to on_health by the step loop
         self.registry = SensorRegistry(thresholds, clock=clock, on_event=self._health_events.append)
         self.listeners: dict[str, Listener] = {}
@@ -204,8 +238,9 @@ class LiveRunner:
         self._feeds = {feed.name: feed for feed in config.feeds}
         for feed in config.feeds:
             self.registry.add(feed.sensor, feed=feed.name, expected_period_s=feed.expected_period_s)
-            self.listeners[feed.name] = listener_for(feed, self.submit, clock=clock,
-                                                     on_error=_ErrorLog(feed.name))
+            self.listeners[feed.name] = listener_for(
+                feed, self.submit, clock=clock, on_error=_ErrorLog(feed.name)
+            )
 
     def submit(self, decoded: Decoded) -> None:
         """A listener's decoded chunk: note it for health and hold its detections for the tracker."""
@@ -216,21 +251,32 @@ class LiveRunner:
         if listener is not None:
             dropped = listener.stats.chunks_dropped + listener.stats.kernel_drops
             last_error = listener.decode_stats().last_error if decoded.errors else ""
-        self.registry.record(sensor_id, decoded.receive_time_s, detections=len(decoded.detections),
-                             errors=decoded.errors, dropped_total=dropped, last_error=last_error)
+        self.registry.record(
+            sensor_id,
+            decoded.receive_time_s,
+            detections=len(decoded.detections),
+            errors=decoded.errors,
+            dropped_total=dropped,
+            last_error=last_error,
+        )
         self.buffer.add(decoded.detections, self.clock())
 
     def statuses(self, now_s: float | None = None) -> list[SensorStatus]:
         """Every sensor's status, with its listener's last transport problem."""
-        errors = {feed.sensor.sensor_id: self.listeners[name].stats.last_error
-                  for name, feed in self._feeds.items()}
-        return [msgspec.structs.replace(status, transport_error=errors.get(status.sensor_id, ""))
-                for status in self.registry.statuses(now_s)]
+        errors = {
+            feed.sensor.sensor_id: self.listeners[name].stats.last_error for name, feed in self._feeds.items()
+        }
+        return [
+            msgspec.structs.replace(status, transport_error=errors.get(status.sensor_id, ""))
+            for status in self.registry.statuses(now_s)
+        ]
 
     async def run(self, stop_event: asyncio.Event | None = None) -> BufferStats:
         stop = stop_event or asyncio.Event()
-        tasks = [asyncio.create_task(listener.run(), name=f"feed:{name}")
-                 for name, listener in self.listeners.items()]
+        tasks = [
+            asyncio.create_task(listener.run(), name=f"feed:{name}")
+            for name, listener in self.listeners.items()
+        ]
         readiness = asyncio.create_task(self._await_ready())
         try:
             await self._step_loop(stop, tasks)
@@ -259,16 +305,18 @@ class LiveRunner:
                 result = self.pipeline.step(batch, step_time)
             except Exception:  # a pipeline bug on one batch must not end the watch
                 self.failed_steps += 1
-                log.exception("the pipeline failed on %d detections at %.3f; they are dropped", len(batch),
-                              step_time)
+                log.exception(
+                    "the pipeline failed on %d detections at %.3f; they are dropped", len(batch), step_time
+                )
             else:
                 self.steps += 1
                 await _call(self.on_result, result)
             self.registry.check(now)
             events, self._health_events[:] = list(self._health_events), []
             for event in events:
-                log.info("sensor %s: %s -> %s (%s)", event.sensor_id, event.previous, event.current,
-                         event.reason)
+                log.info(
+                    "sensor %s: %s -> %s (%s)", event.sensor_id, event.previous, event.current, event.reason
+                )
                 await _call(self.on_health, event)
             next_tick = max(next_tick + step_s, self.clock())
             with contextlib.suppress(TimeoutError):
@@ -294,8 +342,9 @@ async def _call(callback: Callback | None, value: HealthEvent | Any) -> None:
         log.exception("a live callback failed")
 
 
-def _default_pipeline(site: Site, zones: Sequence[Zone], sensors: Sequence[Sensor],
-                      authorisations: Sequence[Authorisation]) -> PipelineLike:
+def _default_pipeline(
+    site: Site, zones: Sequence[Zone], sensors: Sequence[Sensor], authorisations: Sequence[Authorisation]
+) -> PipelineLike:
     from raqib.pipeline import Pipeline
 
     return Pipeline(site, zones, sensors, authorisations=authorisations)  # type: ignore[no-any-return]

@@ -214,8 +214,15 @@ class _Reader:
             raise self.fail(key, f"must be an array of tables ([[{key}]])")
         return [self.table(item, f"{key}[{index}]") for index, item in enumerate(value)]
 
-    def number(self, table: dict[str, Any], name: str, key: str, default: float | None = None,
-               *, positive: bool = False) -> float:
+    def number(
+        self,
+        table: dict[str, Any],
+        name: str,
+        key: str,
+        default: float | None = None,
+        *,
+        positive: bool = False,
+    ) -> float:
         value = table.get(name, default)
         if value is None:
             raise self.fail(f"{key}.{name}", "is required")
@@ -284,8 +291,12 @@ class _Reader:
         lon = self.number(table, "lon", "site")
         if not -90 <= lat <= 90 or not -180 <= lon <= 180:
             raise self.fail("site", f"lat {lat}, lon {lon} is not a position on Earth")
-        return Site(lat_deg=lat, lon_deg=lon, alt_m=self.number(table, "alt", "site"),
-                    name=self.text(table, "name", "site", ""))
+        return Site(
+            lat_deg=lat,
+            lon_deg=lon,
+            alt_m=self.number(table, "alt", "site"),
+            name=self.text(table, "name", "site", ""),
+        )
 
     def zones(self, site_table: dict[str, Any], document: dict[str, Any]) -> tuple[Zone, ...]:
         from raqib.threat.zonefile import ZoneFileError, load_zones, zones_from_geojson
@@ -297,11 +308,13 @@ class _Reader:
                 zones.extend(load_zones(path))
             except ZoneFileError as exc:
                 raise self.fail("site.zones_file", str(exc)) from exc
-        features = [self.zone_feature(table, f"zones[{i}]")
-                    for i, table in enumerate(self.tables(document, "zones"))]
+        features = [
+            self.zone_feature(table, f"zones[{i}]") for i, table in enumerate(self.tables(document, "zones"))
+        ]
         try:
-            zones.extend(zones_from_geojson({"type": "FeatureCollection", "features": features},
-                                            source="zones"))
+            zones.extend(
+                zones_from_geojson({"type": "FeatureCollection", "features": features}, source="zones")
+            )
         except ZoneFileError as exc:
             raise self.fail(f"zones[{exc.feature_index}]", exc.reason) from exc
         ids = [zone.zone_id for zone in zones]
@@ -349,8 +362,9 @@ class _Reader:
             window_s=window_s,
             step_s=self.number(table, "step_s", "live", defaults.step_s, positive=True),
             max_future_s=self.number(table, "max_future_s", "live", defaults.max_future_s, positive=True),
-            max_buffered=int(self.number(table, "max_buffered", "live", defaults.max_buffered,
-                                         positive=True)),
+            max_buffered=int(
+                self.number(table, "max_buffered", "live", defaults.max_buffered, positive=True)
+            ),
         )
 
     def path(self, value: str) -> Path:
@@ -379,9 +393,24 @@ class _Reader:
         return sensor
 
     def feed(self, table: dict[str, Any], key: str) -> FeedConfig:
-        known = {"name", "format", "transport", "address", "port", "interface", "path", "pace", "speed",
-                 "expected_period_s", "queue_size", "reconnect_min_s", "reconnect_max_s", "idle_timeout_s",
-                 "sensor", "options"}
+        known = {
+            "name",
+            "format",
+            "transport",
+            "address",
+            "port",
+            "interface",
+            "path",
+            "pace",
+            "speed",
+            "expected_period_s",
+            "queue_size",
+            "reconnect_min_s",
+            "reconnect_max_s",
+            "idle_timeout_s",
+            "sensor",
+            "options",
+        }
         unknown = set(table) - known
         if unknown:
             names = ", ".join(sorted(known))
@@ -403,13 +432,17 @@ class _Reader:
             path=self.path(self.text(table, "path", key)) if "path" in table else None,
             pace=self.text(table, "pace", key, "recorded"),
             speed=self.number(table, "speed", key, 1.0, positive=True),
-            expected_period_s=self.number(table, "expected_period_s", key, sensor.period_s or 1.0,
-                                          positive=True),
+            expected_period_s=self.number(
+                table, "expected_period_s", key, sensor.period_s or 1.0, positive=True
+            ),
             queue_size=int(self.number(table, "queue_size", key, 1024, positive=True)),
             reconnect_min_s=self.number(table, "reconnect_min_s", key, 0.5, positive=True),
             reconnect_max_s=self.number(table, "reconnect_max_s", key, 30.0, positive=True),
-            idle_timeout_s=(self.number(table, "idle_timeout_s", key, positive=True)
-                            if "idle_timeout_s" in table else None),
+            idle_timeout_s=(
+                self.number(table, "idle_timeout_s", key, positive=True)
+                if "idle_timeout_s" in table
+                else None
+            ),
             options=MappingProxyType(dict(self.table(table.get("options", {}), f"{key}.options"))),
         )
         self.check_transport(feed, key)

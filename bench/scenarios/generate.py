@@ -278,9 +278,7 @@ def swarm_200() -> str:
                     start_s=start_s,
                 )
             )
-    description = (
-        "A swarm of 200 drones in 8 loose groups of 25 (up to 250 m apart), inbound from all sides."
-    )
+    description = "A swarm of 200 drones in 8 loose groups of 25 (up to 250 m apart), inbound from all sides."
     return _scenario_file("swarm-200", description, 180.0, lines, clutter_rate=50.0)
 
 

@@ -21,31 +21,52 @@ from typing import Any
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "eval", help="score a tracker's output against a recording's truth (GOSPA, OSPA, switches)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("recording",
-                        help="the recording with site, sensor, detection and truth lines ('-': stdin)")
-    parser.add_argument("tracks", nargs="?",
-                        help="the tracker's output: track lines ('-': stdin); optional with --warnings")
+        "eval",
+        help="score a tracker's output against a recording's truth (GOSPA, OSPA, switches)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "recording", help="the recording with site, sensor, detection and truth lines ('-': stdin)"
+    )
+    parser.add_argument(
+        "tracks", nargs="?", help="the tracker's output: track lines ('-': stdin); optional with --warnings"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--cutoff-m", type=float, default=100.0, help="GOSPA/OSPA cut-off c in metres (100)")
     parser.add_argument("--order", type=float, default=2.0, help="GOSPA/OSPA order p (2)")
-    parser.add_argument("--track-max-age-s", type=float, default=None,
-                        help="tracks older than this at a scan are not counted (default: the tracker's "
-                             "median output interval)")
+    parser.add_argument(
+        "--track-max-age-s",
+        type=float,
+        default=None,
+        help="tracks older than this at a scan are not counted (default: the tracker's "
+        "median output interval)",
+    )
     warnings = parser.add_argument_group("warnings")
-    warnings.add_argument("--warnings", action="store_true",
-                          help="run the pipeline over the recording and score its warnings "
-                               "(needs --scenario)")
-    warnings.add_argument("--scenario",
-                          help="built-in scenario name or scenario file: zones, authorisations, "
-                               "and which targets are hostile")
-    warnings.add_argument("--match-m", type=float, default=100.0,
-                          help="a track matches the nearest truth within this distance (100)")
-    warnings.add_argument("--confirm-scans", type=float, default=3.0,
-                          help="scans to confirm a track, taken off the time available (3)")
-    warnings.add_argument("--details", action="store_true",
-                          help="with --json: add every threat event, alert and target")
+    warnings.add_argument(
+        "--warnings",
+        action="store_true",
+        help="run the pipeline over the recording and score its warnings (needs --scenario)",
+    )
+    warnings.add_argument(
+        "--scenario",
+        help="built-in scenario name or scenario file: zones, authorisations, and which targets are hostile",
+    )
+    warnings.add_argument(
+        "--match-m",
+        type=float,
+        default=100.0,
+        help="a track matches the nearest truth within this distance (100)",
+    )
+    warnings.add_argument(
+        "--confirm-scans",
+        type=float,
+        default=3.0,
+        help="scans to confirm a track, taken off the time available (3)",
+    )
+    warnings.add_argument(
+        "--details", action="store_true", help="with --json: add every threat event, alert and target"
+    )
     return parser
 
 
@@ -66,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
         print("raqib eval: only one of the two files can be standard input", file=sys.stderr)
         return 2
     if args.warnings and not args.scenario:
-        print("raqib eval: --warnings needs --scenario (the zones and which targets are hostile)",
-              file=sys.stderr)
+        print(
+            "raqib eval: --warnings needs --scenario (the zones and which targets are hostile)",
+            file=sys.stderr,
+        )
         return 2
     if not args.warnings and not args.tracks:
         print("raqib eval: give TRACKS.jsonl, or --warnings --scenario SCENARIO", file=sys.stderr)
@@ -110,8 +133,11 @@ def _warnings(args: argparse.Namespace, tracking: dict[str, Any] | str | None) -
     try:
         scenario = load_scenario(args.scenario)
         pipeline_config = PipelineConfig()
-        config = WarningConfig(match_distance_m=args.match_m, confirm_scans=args.confirm_scans,
-                               horizon_s=pipeline_config.alerts.warn_horizon_s)
+        config = WarningConfig(
+            match_distance_m=args.match_m,
+            confirm_scans=args.confirm_scans,
+            horizon_s=pipeline_config.alerts.warn_horizon_s,
+        )
         evaluation = evaluate_recording(read_recording(args.recording), scenario, config, pipeline_config)
     except (OSError, ValueError) as error:
         print(f"raqib eval: {error}", file=sys.stderr)

@@ -132,15 +132,22 @@ def evaluate_series(
         truth_ids, truth_enu = truth_frames.frame(s)
         track_ids, track_enu = track_frames.frame(s)
         result = gospa(truth_enu, track_enu, c_m=config.c_m, p=config.p, alpha=config.alpha)
-        distance[s], loc[s], missed[s], false[s] = (result.distance_m, result.localisation,
-                                                    result.missed, result.false)
+        distance[s], loc[s], missed[s], false[s] = (
+            result.distance_m,
+            result.localisation,
+            result.missed,
+            result.false,
+        )
         ospa_m[s] = result.ospa_m
         missed_count[s], false_count[s] = result.missed_count, result.false_count
         matched = result.truth_to_estimate
         history_t.append(np.full(len(truth_ids), times[s]))
         history_truth.append(truth_ids)
-        history_track.append(np.where(matched != UNASSIGNED, track_ids[np.maximum(matched, 0)], UNASSIGNED)
-                             if len(track_ids) else np.full(len(truth_ids), UNASSIGNED))
+        history_track.append(
+            np.where(matched != UNASSIGNED, track_ids[np.maximum(matched, 0)], UNASSIGNED)
+            if len(track_ids)
+            else np.full(len(truth_ids), UNASSIGNED)
+        )
         lo, hi = scan_start[s], scan_stop[s]
         undetected = np.isnan(first_detected[truth_ids])
         if hi > lo and np.any(undetected):
@@ -150,8 +157,18 @@ def evaluate_series(
             first_detected[newly] = times[s]
     history = AssignmentHistory.concatenate(history_t, history_truth, history_track)
     first_tracked = first_assigned_time_s(history, n_truths)
-    per_time = PerTime(times, distance, loc, missed, false, ospa_m, truth_frames.counts,
-                       track_frames.counts, missed_count, false_count)
+    per_time = PerTime(
+        times,
+        distance,
+        loc,
+        missed,
+        false,
+        ospa_m,
+        truth_frames.counts,
+        track_frames.counts,
+        missed_count,
+        false_count,
+    )
     per_truth = PerTruth(
         labels=truth.labels,
         id_switches=id_switches(history, n_truths),

@@ -102,8 +102,10 @@ def summarise(evaluation: Evaluation) -> Summary:
 
 def summary_to_dict(summary: Summary) -> dict[str, Any]:
     """The summary as a JSON-ready object (NaN, which JSON lacks, becomes null)."""
-    return {key: (None if isinstance(value, float) and not math.isfinite(value) else value)
-            for key, value in asdict(summary).items()}
+    return {
+        key: (None if isinstance(value, float) and not math.isfinite(value) else value)
+        for key, value in asdict(summary).items()
+    }
 
 
 def _figure(value: float, unit: str = "", digits: int = 2) -> str:
@@ -130,9 +132,17 @@ def format_summary(summary: Summary, title: str = "") -> str:
         ("track-id switches", str(summary.id_switches)),
         ("track fragmentations", str(summary.fragmentations)),
         ("truths detected / tracked", f"{summary.truths_detected} / {summary.truths_tracked}"),
-        ("time to track mean / median / max",
-         " / ".join(_figure(v, " s") for v in (summary.mean_time_to_track_s, summary.median_time_to_track_s,
-                                               summary.max_time_to_track_s))),
+        (
+            "time to track mean / median / max",
+            " / ".join(
+                _figure(v, " s")
+                for v in (
+                    summary.mean_time_to_track_s,
+                    summary.median_time_to_track_s,
+                    summary.max_time_to_track_s,
+                )
+            ),
+        ),
     ]
     table = format_table(("figure", "value"), rows)
     return f"{title}\n{table}" if title else table
@@ -141,7 +151,9 @@ def format_summary(summary: Summary, title: str = "") -> str:
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain text table: columns padded to their widest cell, a rule under the headers."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-             for line in (headers, *rows)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (headers, *rows)
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

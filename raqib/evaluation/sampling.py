@@ -44,8 +44,11 @@ class PointSeries:
     def from_arrays(cls, time_s: Any, labels: Sequence[str] | Any, enu_m: Any) -> PointSeries:
         """From one label per row (any hashable printed with ``str``)."""
         names = np.asarray([str(label) for label in labels], dtype=object)
-        unique, index = (np.unique(names, return_inverse=True) if len(names)
-                         else (np.empty(0, object), np.empty(0, np.intp)))
+        unique, index = (
+            np.unique(names, return_inverse=True)
+            if len(names)
+            else (np.empty(0, object), np.empty(0, np.intp))
+        )
         points = np.asarray(enu_m, dtype=np.float64).reshape(-1, 3)
         times = np.asarray(time_s, dtype=np.float64).reshape(-1)
         if not len(times) == len(points) == len(index):
@@ -92,8 +95,14 @@ def _ranges(starts: IntArray, stops: IntArray) -> tuple[IntArray, IntArray]:
     return owner, (np.arange(int(lengths.sum()), dtype=np.intp) + first).astype(np.intp)
 
 
-def _group_by_frame(frame_index: IntArray, n_frames: int, object_index: IntArray, enu_m: FloatArray,
-                    times_s: FloatArray, labels: tuple[str, ...]) -> Frames:
+def _group_by_frame(
+    frame_index: IntArray,
+    n_frames: int,
+    object_index: IntArray,
+    enu_m: FloatArray,
+    times_s: FloatArray,
+    labels: tuple[str, ...],
+) -> Frames:
     order = np.lexsort((object_index, frame_index))
     offsets = np.searchsorted(frame_index[order], np.arange(n_frames + 1)).astype(np.intp)
     return Frames(times_s, offsets, object_index[order], enu_m[order], labels)
@@ -178,8 +187,9 @@ def truth_series(truths: Iterable[Truth], site: Site) -> PointSeries:
     lon = np.array([r.lon_deg for r in rows], float)
     alt = np.array([r.alt_m for r in rows], float)
     e, n, u = geodetic_to_enu(lat, lon, alt, site) if rows else (lat, lon, alt)
-    return PointSeries.from_arrays([r.time_s for r in rows], [r.target_id for r in rows],
-                                   np.stack([e, n, u], axis=-1))
+    return PointSeries.from_arrays(
+        [r.time_s for r in rows], [r.target_id for r in rows], np.stack([e, n, u], axis=-1)
+    )
 
 
 def track_series(tracks: Iterable[Track], site: Site) -> PointSeries:
@@ -189,8 +199,9 @@ def track_series(tracks: Iterable[Track], site: Site) -> PointSeries:
     lon = np.array([r.lon_deg for r in rows], float)
     alt = np.array([r.alt_m for r in rows], float)
     e, n, u = geodetic_to_enu(lat, lon, alt, site) if rows else (lat, lon, alt)
-    return PointSeries.from_arrays([r.time_s for r in rows], [r.track_id for r in rows],
-                                   np.stack([e, n, u], axis=-1))
+    return PointSeries.from_arrays(
+        [r.time_s for r in rows], [r.track_id for r in rows], np.stack([e, n, u], axis=-1)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,15 +232,20 @@ def detection_points(
     parts_p: list[FloatArray] = []
     if polar:
         origin = np.array([sensor_enu[d.sensor_id] for d in polar], float)
-        offset = polar_to_enu(np.array([d.range_m for d in polar], float),
-                              np.array([d.azimuth_deg for d in polar], float),
-                              np.array([d.elevation_deg or 0.0 for d in polar], float))
+        offset = polar_to_enu(
+            np.array([d.range_m for d in polar], float),
+            np.array([d.azimuth_deg for d in polar], float),
+            np.array([d.elevation_deg or 0.0 for d in polar], float),
+        )
         parts_t.append(np.array([d.time_s for d in polar], float))
         parts_p.append(origin + offset)
     if position:
-        e, n, u = geodetic_to_enu(np.array([d.lat_deg for d in position], float),
-                                  np.array([d.lon_deg for d in position], float),
-                                  np.array([d.alt_m for d in position], float), site)
+        e, n, u = geodetic_to_enu(
+            np.array([d.lat_deg for d in position], float),
+            np.array([d.lon_deg for d in position], float),
+            np.array([d.alt_m for d in position], float),
+            site,
+        )
         parts_t.append(np.array([d.time_s for d in position], float))
         parts_p.append(np.stack([e, n, u], axis=-1).reshape(-1, 3))
     located_t = np.concatenate(parts_t) if parts_t else np.empty(0)
@@ -241,8 +257,13 @@ def _sensor_positions(sensors: Mapping[str, Sensor], site: Site) -> dict[str, tu
     if not sensors:
         return {}
     ids = list(sensors)
-    e, n, u = geodetic_to_enu(np.array([sensors[i].lat_deg for i in ids], float),
-                              np.array([sensors[i].lon_deg for i in ids], float),
-                              np.array([sensors[i].alt_m for i in ids], float), site)
-    return {i: (float(a), float(b), float(c)) for i, a, b, c in zip(ids, e.ravel(), n.ravel(), u.ravel(),
-                                                                      strict=True)}
+    e, n, u = geodetic_to_enu(
+        np.array([sensors[i].lat_deg for i in ids], float),
+        np.array([sensors[i].lon_deg for i in ids], float),
+        np.array([sensors[i].alt_m for i in ids], float),
+        site,
+    )
+    return {
+        i: (float(a), float(b), float(c))
+        for i, a, b, c in zip(ids, e.ravel(), n.ravel(), u.ravel(), strict=True)
+    }

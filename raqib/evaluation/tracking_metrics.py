@@ -42,8 +42,11 @@ class AssignmentHistory:
     ) -> AssignmentHistory:
         if not times:
             return cls(np.empty(0), np.empty(0, np.intp), np.empty(0, np.intp))
-        return cls(np.concatenate(times).astype(np.float64), np.concatenate(truths).astype(np.intp),
-                   np.concatenate(tracks).astype(np.intp))
+        return cls(
+            np.concatenate(times).astype(np.float64),
+            np.concatenate(truths).astype(np.intp),
+            np.concatenate(tracks).astype(np.intp),
+        )
 
     def in_truth_order(self) -> AssignmentHistory:
         order = np.lexsort((self.time_s, self.truth))

@@ -31,8 +31,14 @@ __all__ = [
     "unrouted_names",
 ]
 
-_LAZY = {"Channel": "base", "ChannelStats": "base", "Outgoing": "base", "OutputDispatcher": "dispatcher",
-         "Route": "dispatcher", "build_channel": "dispatcher"}
+_LAZY = {
+    "Channel": "base",
+    "ChannelStats": "base",
+    "Outgoing": "base",
+    "OutputDispatcher": "dispatcher",
+    "Route": "dispatcher",
+    "build_channel": "dispatcher",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -42,8 +42,14 @@ def zone_outline(zone: Zone, site: Site) -> ZoneOutline:
     if zone.polygon and not ring:
         raise ValueError(f"zone {zone.zone_id!r}: its polygon has fewer than 3 distinct corners")
     if not ring and zone.center_lat_deg is not None and zone.center_lon_deg is not None and zone.radius_m:
-        return ZoneOutline(zone=zone, centre_lat_deg=zone.center_lat_deg, centre_lon_deg=zone.center_lon_deg,
-                           radius_m=float(zone.radius_m), ring=())
+        return ZoneOutline(
+            zone=zone,
+            centre_lat_deg=zone.center_lat_deg,
+            centre_lon_deg=zone.center_lon_deg,
+            radius_m=float(zone.radius_m),
+            ring=(),
+        )
     lat, lon, _ = enu_to_geodetic(geometry.centre_en_m[0], geometry.centre_en_m[1], 0.0, site)
-    return ZoneOutline(zone=zone, centre_lat_deg=float(lat), centre_lon_deg=float(lon),
-                       radius_m=geometry.radius_m, ring=ring)
+    return ZoneOutline(
+        zone=zone, centre_lat_deg=float(lat), centre_lon_deg=float(lon), radius_m=geometry.radius_m, ring=ring
+    )

@@ -28,14 +28,23 @@ from raqib.outputs.config import AudibleOptions
 log = logging.getLogger(__name__)
 
 TONE_RATE_HZ = 16000
-WHAT: dict[str, str] = {"drone": "drone", "rocket": "rocket or mortar", "aircraft": "aircraft",
-                        "bird": "bird", "unknown": "unidentified air"}
+WHAT: dict[str, str] = {
+    "drone": "drone",
+    "rocket": "rocket or mortar",
+    "aircraft": "aircraft",
+    "bird": "bird",
+    "unknown": "unidentified air",
+}
 
 
 def find_player() -> tuple[str, ...]:
     """The first player found on PATH, as a command template; () when there is none."""
-    for name, arguments in (("espeak-ng", ("{message}",)), ("espeak", ("{message}",)),
-                            ("paplay", ("{wav}",)), ("aplay", ("-q", "{wav}"))):
+    for name, arguments in (
+        ("espeak-ng", ("{message}",)),
+        ("espeak", ("{message}",)),
+        ("paplay", ("{wav}",)),
+        ("aplay", ("-q", "{wav}")),
+    ):
         path = shutil.which(name)
         if path:
             return (path, *arguments)
@@ -72,11 +81,20 @@ def ring_terminal_bell() -> bool:
 
 
 def notice_text(notice: AlertNotice, options: AudibleOptions) -> str:
-    templates = {"raised": options.message_raised, "updated": options.message_updated,
-                 "acknowledged": options.message_acknowledged, "cleared": options.message_cleared}
+    templates = {
+        "raised": options.message_raised,
+        "updated": options.message_updated,
+        "acknowledged": options.message_acknowledged,
+        "cleared": options.message_cleared,
+    }
     template = templates.get(notice.state, "")
-    fields = {"what": WHAT.get(notice.target_class, notice.target_class), "zone": notice.zone_name,
-              "instruction": notice.instruction, "count": notice.track_count, "alert": notice.alert_id}
+    fields = {
+        "what": WHAT.get(notice.target_class, notice.target_class),
+        "zone": notice.zone_name,
+        "instruction": notice.instruction,
+        "count": notice.track_count,
+        "alert": notice.alert_id,
+    }
     try:
         text = template.format(**fields)
     except (KeyError, IndexError, ValueError):  # a mistyped placeholder: say the template as written
@@ -87,8 +105,13 @@ def notice_text(notice: AlertNotice, options: AudibleOptions) -> str:
 class AudiblePlayer(Channel):
     accepts = "notice"
 
-    def __init__(self, name: str, options: AudibleOptions | None = None, *,
-                 ring: Callable[[], bool] = ring_terminal_bell) -> None:
+    def __init__(
+        self,
+        name: str,
+        options: AudibleOptions | None = None,
+        *,
+        ring: Callable[[], bool] = ring_terminal_bell,
+    ) -> None:
         options = options or AudibleOptions()
         super().__init__(name, queue_size=options.queue_size)
         self.options = options
@@ -135,8 +158,11 @@ class AudiblePlayer(Channel):
         """Run the player once; None when it worked, else why not."""
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.arguments(text), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE)
+                *self.arguments(text),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
         except OSError as exc:
             return f"can't run {self.command[0]}: {exc}"
         try:

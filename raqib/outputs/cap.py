@@ -85,8 +85,9 @@ class CapWriter:
     """Builds the CAP message for each alert change and remembers each alert's messages, so
     that updates and cancels reference them. Pure apart from that memory."""
 
-    def __init__(self, site: Site, settings: CapSettings, *, id_prefix: str,
-                 epoch_offset_s: float = 0.0) -> None:
+    def __init__(
+        self, site: Site, settings: CapSettings, *, id_prefix: str, epoch_offset_s: float = 0.0
+    ) -> None:
         self.site = site
         self.settings = settings
         self.id_prefix = id_prefix  # unique to this run: identifiers must never repeat for one sender
@@ -96,8 +97,14 @@ class CapWriter:
         self._history: dict[int, _History] = {}
         self._outlines: dict[str, ZoneOutline] = {}
 
-    def message(self, alert: Alert, zone: Zone, time_s: float, tracks: Mapping[int, Track] | None = None,
-                threats: Sequence[Threat] = ()) -> CapMessage | None:
+    def message(
+        self,
+        alert: Alert,
+        zone: Zone,
+        time_s: float,
+        tracks: Mapping[int, Track] | None = None,
+        threats: Sequence[Threat] = (),
+    ) -> CapMessage | None:
         """The message for this change; None for the clearing of an alert never announced."""
         history = self._history.setdefault(alert.alert_id, _History())
         cleared = alert.state == AlertState.CLEARED
@@ -131,9 +138,16 @@ class CapWriter:
         _add(root, "incidents", incident)
         self._info(root, alert, zone, time_s, tracks or {}, threats)
         xml = ET.tostring(root, encoding="UTF-8", xml_declaration=True, default_namespace=CAP_NS) + b"\n"
-        message = CapMessage(identifier=identifier, sender=self.sender, sent=sent, msg_type=msg_type,
-                             status=settings.status, references=tuple(references), incidents=incident,
-                             xml=xml)
+        message = CapMessage(
+            identifier=identifier,
+            sender=self.sender,
+            sent=sent,
+            msg_type=msg_type,
+            status=settings.status,
+            references=tuple(references),
+            incidents=incident,
+            xml=xml,
+        )
         history.messages.append(message)
         if cleared:
             del self._history[alert.alert_id]
@@ -141,8 +155,15 @@ class CapWriter:
 
     # ------------------------------------------------------------------ parts
 
-    def _info(self, root: ET.Element, alert: Alert, zone: Zone, time_s: float, tracks: Mapping[int, Track],
-              threats: Sequence[Threat]) -> None:
+    def _info(
+        self,
+        root: ET.Element,
+        alert: Alert,
+        zone: Zone,
+        time_s: float,
+        tracks: Mapping[int, Track],
+        threats: Sequence[Threat],
+    ) -> None:
         settings, kind = self.settings, alert.target_class
         cleared = alert.state == AlertState.CLEARED
         zone_name = zone.name or zone.zone_id
@@ -154,8 +175,11 @@ class CapWriter:
             _add(info, "category", category)
         event = EVENTS.get(kind, "Unidentified air object threatening {zone}").format(zone=zone_name)
         _add(info, "event", event)
-        response = "AllClear" if cleared else settings.response_types.get(kind, settings.response_types.get(
-            "default", "Monitor"))
+        response = (
+            "AllClear"
+            if cleared
+            else settings.response_types.get(kind, settings.response_types.get("default", "Monitor"))
+        )
         _add(info, "responseType", response)
         _add(info, "urgency", "Past" if cleared else ("Immediate" if soon else "Expected"))
         _add(info, "severity", SEVERITIES.get(kind, "Moderate"))
@@ -170,8 +194,11 @@ class CapWriter:
         headline = f"All clear: {zone_name}" if cleared else event
         _add(info, "headline", headline[:160])
         _add(info, "description", self._description(alert, zone_name, time_s))
-        instruction = (f"The threat to {zone_name} has passed; resume normal activity." if cleared
-                       else settings.instructions.get(kind, settings.instructions.get("default", "")))
+        instruction = (
+            f"The threat to {zone_name} has passed; resume normal activity."
+            if cleared
+            else settings.instructions.get(kind, settings.instructions.get("default", ""))
+        )
         if instruction:
             _add(info, "instruction", instruction)
         if settings.web:
@@ -184,13 +211,18 @@ class CapWriter:
 
     def _description(self, alert: Alert, zone_name: str, time_s: float) -> str:
         ids = ", ".join(str(t) for t in alert.track_ids)
-        text = [f"raqib alert {alert.alert_id} ({alert.state}): {len(alert.track_ids)} {alert.target_class} "
-                f"track(s) [{ids}] threatening {zone_name}."]
+        text = [
+            f"raqib alert {alert.alert_id} ({alert.state}): {len(alert.track_ids)} {alert.target_class} "
+            f"track(s) [{ids}] threatening {zone_name}."
+        ]
         if alert.state == AlertState.CLEARED:
             text.append("The alert is cleared.")
         elif alert.time_to_entry_s is not None:
-            text.append("Inside the zone now." if alert.time_to_entry_s <= 0
-                        else f"Predicted to enter in {alert.time_to_entry_s:.0f} s.")
+            text.append(
+                "Inside the zone now."
+                if alert.time_to_entry_s <= 0
+                else f"Predicted to enter in {alert.time_to_entry_s:.0f} s."
+            )
         if alert.impact_lat_deg is not None and alert.impact_lon_deg is not None:
             text.append(f"Predicted impact at {alert.impact_lat_deg:.5f}, {alert.impact_lon_deg:.5f}.")
         if alert.acknowledged_by and alert.state != AlertState.CLEARED:
@@ -210,33 +242,46 @@ class CapWriter:
         if alert.time_to_entry_s is not None:
             _value_pair(info, "parameter", "raqib:time_to_entry_s", f"{alert.time_to_entry_s:.0f}")
         if alert.impact_lat_deg is not None and alert.impact_lon_deg is not None:
-            _value_pair(info, "parameter", "raqib:impact",
-                        f"{alert.impact_lat_deg:.6f},{alert.impact_lon_deg:.6f}")
+            _value_pair(
+                info, "parameter", "raqib:impact", f"{alert.impact_lat_deg:.6f},{alert.impact_lon_deg:.6f}"
+            )
         for track in members[:MAX_TRACK_AREAS]:
-            _value_pair(info, "parameter", "raqib:position",
-                        f"{track.track_id} {track.lat_deg:.6f},{track.lon_deg:.6f} {track.alt_m:.1f}")
+            _value_pair(
+                info,
+                "parameter",
+                "raqib:position",
+                f"{track.track_id} {track.lat_deg:.6f},{track.lon_deg:.6f} {track.alt_m:.1f}",
+            )
 
-    def _areas(self, info: ET.Element, alert: Alert, zone: Zone, members: Sequence[Track],
-               threats: Sequence[Threat]) -> None:
+    def _areas(
+        self, info: ET.Element, alert: Alert, zone: Zone, members: Sequence[Track], threats: Sequence[Threat]
+    ) -> None:
         outline = self._outline(zone)
         area = ET.SubElement(info, f"{{{CAP_NS}}}area")
         _add(area, "areaDesc", zone.name or zone.zone_id)
         if outline.is_circle:
-            _add(area, "circle", f"{outline.centre_lat_deg:.6f},{outline.centre_lon_deg:.6f} "
-                                 f"{outline.radius_m / 1000:.3f}")
+            _add(
+                area,
+                "circle",
+                f"{outline.centre_lat_deg:.6f},{outline.centre_lon_deg:.6f} {outline.radius_m / 1000:.3f}",
+            )
         else:
             _add(area, "polygon", " ".join(f"{lat:.6f},{lon:.6f}" for lat, lon in outline.ring))
         msl_m = self.site.alt_m - self.settings.geoid_height_m
         _add(area, "altitude", feet(msl_m + zone.floor_m))
         _add(area, "ceiling", feet(msl_m + zone.ceiling_m))
         if alert.impact_lat_deg is not None and alert.impact_lon_deg is not None:
-            ellipses = [th.impact_ellipse_m[0] for th in threats if th.zone_id == zone.zone_id
-                        and th.track_id in alert.track_ids and th.impact_ellipse_m]
+            ellipses = [
+                th.impact_ellipse_m[0]
+                for th in threats
+                if th.zone_id == zone.zone_id and th.track_id in alert.track_ids and th.impact_ellipse_m
+            ]
             radius_m = max(ellipses) if ellipses else DEFAULT_IMPACT_RADIUS_M
             area = ET.SubElement(info, f"{{{CAP_NS}}}area")
             _add(area, "areaDesc", f"Predicted impact area, {radius_m:.0f} m radius")
-            _add(area, "circle",
-                 f"{alert.impact_lat_deg:.6f},{alert.impact_lon_deg:.6f} {radius_m / 1000:.3f}")
+            _add(
+                area, "circle", f"{alert.impact_lat_deg:.6f},{alert.impact_lon_deg:.6f} {radius_m / 1000:.3f}"
+            )
         if alert.state == AlertState.CLEARED:
             return
         motion = kinematics(members[:MAX_TRACK_AREAS])
@@ -299,7 +344,14 @@ def read_cap(data: bytes | str) -> CapMessage:
         return (element.text or "").strip()
 
     headline = root.find(f"{{{CAP_NS}}}info/{{{CAP_NS}}}headline")
-    return CapMessage(identifier=text("identifier"), sender=text("sender"), sent=text("sent"),
-                      msg_type=text("msgType"), status=text("status"),
-                      references=tuple(text("references", False).split()), incidents=text("incidents", False),
-                      headline=(headline.text or "") if headline is not None else "", xml=raw)
+    return CapMessage(
+        identifier=text("identifier"),
+        sender=text("sender"),
+        sent=text("sent"),
+        msg_type=text("msgType"),
+        status=text("status"),
+        references=tuple(text("references", False).split()),
+        incidents=text("incidents", False),
+        headline=(headline.text or "") if headline is not None else "",
+        xml=raw,
+    )

@@ -83,10 +83,23 @@ from raqib.model import Zone
 TrackSelection = Literal["all", "alerted", "none"]
 ZoneDrawing = Literal["alerted", "always", "none"]
 AlertChange = Literal["raised", "updated", "acknowledged", "cleared"]
-CapCategory = Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport",
-                      "Infra", "CBRNE", "Other"]
-CapResponse = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear",
-                      "None"]
+CapCategory = Literal[
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+]
+CapResponse = Literal[
+    "Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"
+]
 
 _CAP_FORBIDDEN = re.compile(r"[\s,<&]")
 
@@ -259,8 +272,9 @@ class AudibleChannel(_Channel, frozen=True, tag="audible"):
     options: AudibleOptions = AudibleOptions()
 
 
-ChannelConfig = (CotUdpChannel | CotTcpChannel | CapFileChannel | CapPostChannel | WebhookChannel
-                 | AudibleChannel)
+ChannelConfig = (
+    CotUdpChannel | CotTcpChannel | CapFileChannel | CapPostChannel | WebhookChannel | AudibleChannel
+)
 CHANNEL_KINDS = ("cot-udp", "cot-tcp", "cap-file", "cap-post", "webhook", "audible")
 
 
@@ -286,8 +300,12 @@ def parse_outputs(table: Mapping[str, Any], *, base_dir: Path | None = None) -> 
 def unrouted_names(config: OutputsConfig, zones: Sequence[Zone]) -> list[str]:
     """Zones' warn entries that name no channel (contacts, or typing mistakes worth a warning)."""
     names = {c.name for c in config.channels}
-    return [f"zone {z.zone_id!r} warns {w!r}, which is no output channel" for z in zones for w in z.warn
-            if w not in names]
+    return [
+        f"zone {z.zone_id!r} warns {w!r}, which is no output channel"
+        for z in zones
+        for w in z.warn
+        if w not in names
+    ]
 
 
 def _key_of(message: str) -> str:
@@ -316,8 +334,9 @@ def _check(config: OutputsConfig) -> None:
                 raise OutputsConfigError(f"{key}.url", f"must be an http(s):// URL, not {channel.url!r}")
             options = channel.options
             if options.max_attempts < 1 or options.queue_size < 1 or options.timeout_s <= 0:
-                raise OutputsConfigError(f"{key}.options",
-                                         "max_attempts, queue_size and timeout_s must be positive")
+                raise OutputsConfigError(
+                    f"{key}.options", "max_attempts, queue_size and timeout_s must be positive"
+                )
         elif isinstance(channel, CapFileChannel) and not channel.path:
             raise OutputsConfigError(f"{key}.path", "is required (the folder CAP files are written to)")
         elif isinstance(channel, AudibleChannel) and channel.options.repeat < 1:
@@ -351,8 +370,14 @@ def _absolute_paths(config: OutputsConfig, base_dir: Path) -> OutputsConfig:
             channel = msgspec.structs.replace(channel, path=absolute(channel.path))
         if isinstance(channel, CotTcpChannel):
             options = channel.options
-            channel = msgspec.structs.replace(channel, options=msgspec.structs.replace(
-                options, tls_ca=absolute(options.tls_ca), tls_cert=absolute(options.tls_cert),
-                tls_key=absolute(options.tls_key)))
+            channel = msgspec.structs.replace(
+                channel,
+                options=msgspec.structs.replace(
+                    options,
+                    tls_ca=absolute(options.tls_ca),
+                    tls_cert=absolute(options.tls_cert),
+                    tls_key=absolute(options.tls_key),
+                ),
+            )
         channels.append(channel)
     return msgspec.structs.replace(config, channels=tuple(channels))

@@ -45,8 +45,13 @@ RED_FILL_ARGB = 0x55FF0000
 YELLOW_ARGB = -256
 YELLOW_FILL_ARGB = 0x33FFFF00
 
-LABELS: dict[str, str] = {TargetClass.DRONE: "UAS", TargetClass.ROCKET: "RAM", TargetClass.AIRCRAFT: "ACFT",
-                          TargetClass.BIRD: "BIRD", TargetClass.UNKNOWN: "UNK"}
+LABELS: dict[str, str] = {
+    TargetClass.DRONE: "UAS",
+    TargetClass.ROCKET: "RAM",
+    TargetClass.AIRCRAFT: "ACFT",
+    TargetClass.BIRD: "BIRD",
+    TargetClass.UNKNOWN: "UNK",
+}
 
 
 Point = tuple[float, float, float, float, float]  # lat_deg, lon_deg, hae_m, ce_m, le_m
@@ -109,8 +114,16 @@ def kinematics(tracks: Sequence[Track]) -> Kinematics:
 class CotWriter:
     """Builds raqib's CoT events; pure (no I/O). Times are pipeline seconds plus ``epoch_offset_s``."""
 
-    def __init__(self, site: Site, *, uid_prefix: str, types: CotTypes | None = None, opex: str = "",
-                 epoch_offset_s: float = 0.0, alarm_stale_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        site: Site,
+        *,
+        uid_prefix: str,
+        types: CotTypes | None = None,
+        opex: str = "",
+        epoch_offset_s: float = 0.0,
+        alarm_stale_s: float = 300.0,
+    ) -> None:
         self.site = site
         self.uid_prefix = uid_prefix
         self.types = types or CotTypes()
@@ -155,22 +168,32 @@ class CotWriter:
 
     # ------------------------------------------------------------------ events
 
-    def tracks(self, tracks: Sequence[Track], time_s: float, stale_s: float,
-               alerted: Collection[int] = ()) -> list[CotEvent]:
+    def tracks(
+        self, tracks: Sequence[Track], time_s: float, stale_s: float, alerted: Collection[int] = ()
+    ) -> list[CotEvent]:
         """One air event per track with a position on Earth."""
         motion = kinematics(tracks)
         times = self._times(time_s, stale_s)
         events = []
         for k, track in enumerate(tracks):
-            if not (math.isfinite(track.lat_deg) and math.isfinite(track.lon_deg)
-                    and -90 <= track.lat_deg <= 90 and -180 <= track.lon_deg <= 180):
+            if not (
+                math.isfinite(track.lat_deg)
+                and math.isfinite(track.lon_deg)
+                and -90 <= track.lat_deg <= 90
+                and -180 <= track.lon_deg <= 180
+            ):
                 continue
             event, detail = self._event(
-                self.track_uid(track.track_id), self.track_type(track, track.track_id in alerted),
-                "m-f" if track.sources else "m-p", times,
-                (track.lat_deg, track.lon_deg, track.alt_m, float(motion.ce_m[k]), float(motion.le_m[k])))
-            motion_attrs = {"course": _decimal(float(motion.course_deg[k]), 1, 0.0),
-                            "speed": _decimal(float(motion.speed_ms[k]), 2, 0.0)}
+                self.track_uid(track.track_id),
+                self.track_type(track, track.track_id in alerted),
+                "m-f" if track.sources else "m-p",
+                times,
+                (track.lat_deg, track.lon_deg, track.alt_m, float(motion.ce_m[k]), float(motion.le_m[k])),
+            )
+            motion_attrs = {
+                "course": _decimal(float(motion.course_deg[k]), 1, 0.0),
+                "speed": _decimal(float(motion.speed_ms[k]), 2, 0.0),
+            }
             if math.isfinite(float(motion.slope_deg[k])):
                 motion_attrs["slope"] = f"{float(motion.slope_deg[k]):.1f}"
             ET.SubElement(detail, "track", motion_attrs)
@@ -183,8 +206,9 @@ class CotWriter:
         """The zone as a TAK drawing; ``stale_s`` = 0 takes it off the map."""
         outline = self.outline(zone)
         centre = (outline.centre_lat_deg, outline.centre_lon_deg, UNKNOWN, UNKNOWN, UNKNOWN)
-        event, detail = self._event(self.zone_uid(zone.zone_id), self.zone_type(zone), "h-e",
-                                    self._times(time_s, stale_s), centre)
+        event, detail = self._event(
+            self.zone_uid(zone.zone_id), self.zone_type(zone), "h-e", self._times(time_s, stale_s), centre
+        )
         if outline.is_circle:
             shape = ET.SubElement(detail, "shape")
             radius = f"{outline.radius_m:.1f}"
@@ -195,7 +219,8 @@ class CotWriter:
         state = "ALERT: threatened" if alerted else "quiet"
         ET.SubElement(detail, "remarks").text = (
             f"raqib {zone.kind} zone {zone.zone_id}: floor {zone.floor_m:.0f} m, "
-            f"ceiling {zone.ceiling_m:.0f} m above the site; {state}")
+            f"ceiling {zone.ceiling_m:.0f} m above the site; {state}"
+        )
         ET.SubElement(detail, "strokeColor", value=str(RED_ARGB if alerted else YELLOW_ARGB))
         ET.SubElement(detail, "strokeWeight", value="3.0")
         ET.SubElement(detail, "fillColor", value=str(RED_FILL_ARGB if alerted else YELLOW_FILL_ARGB))
@@ -207,11 +232,17 @@ class CotWriter:
         members = [tracks[t] for t in alert.track_ids if t in tracks]
         lead = members[0] if members else None
         times = self._times(time_s, self.alarm_stale_s)
-        event, detail = self._event(self.alert_uid(alert.alert_id), ALARM_TYPE, "m-f", times,
-                                    self._alarm_point(alert, zone, lead))
+        event, detail = self._event(
+            self.alert_uid(alert.alert_id), ALARM_TYPE, "m-f", times, self._alarm_point(alert, zone, lead)
+        )
         for track in members[:MAX_LINKED_TRACKS]:
-            ET.SubElement(detail, "link", uid=self.track_uid(track.track_id),
-                          type=self.track_type(track, True), relation="p-p")
+            ET.SubElement(
+                detail,
+                "link",
+                uid=self.track_uid(track.track_id),
+                type=self.track_type(track, True),
+                relation="p-p",
+            )
         self._link_zone(detail, zone)
         label = self._alarm_label(alert, lead)
         ET.SubElement(detail, "contact", callsign=f"{label} in {zone.name or zone.zone_id}")
@@ -222,8 +253,13 @@ class CotWriter:
     def cancel(self, alert: Alert, zone: Zone, time_s: float, tracks: Mapping[int, Track]) -> CotEvent:
         """Ends the alarm of the same uid."""
         lead = next((tracks[t] for t in alert.track_ids if t in tracks), None)
-        event, detail = self._event(self.alert_uid(alert.alert_id), CANCEL_TYPE, "m-f",
-                                    self._times(time_s, CANCEL_STALE_S), self._alarm_point(alert, zone, lead))
+        event, detail = self._event(
+            self.alert_uid(alert.alert_id),
+            CANCEL_TYPE,
+            "m-f",
+            self._times(time_s, CANCEL_STALE_S),
+            self._alarm_point(alert, zone, lead),
+        )
         self._link_zone(detail, zone)
         label = self._alarm_label(alert, lead)
         ET.SubElement(detail, "contact", callsign=f"{label} in {zone.name or zone.zone_id}")
@@ -238,17 +274,32 @@ class CotWriter:
     def _times(self, time_s: float, stale_s: float) -> tuple[str, str]:
         return cot_time(self.epoch_offset_s + time_s), cot_time(self.epoch_offset_s + time_s + stale_s)
 
-    def _event(self, uid: str, type_: str, how: str, times: tuple[str, str],
-               point: Point) -> tuple[ET.Element, ET.Element]:
+    def _event(
+        self, uid: str, type_: str, how: str, times: tuple[str, str], point: Point
+    ) -> tuple[ET.Element, ET.Element]:
         now, stale = times
-        attrs = {"version": "2.0", "uid": uid, "type": type_, "how": how, "time": now, "start": now,
-                 "stale": stale}
+        attrs = {
+            "version": "2.0",
+            "uid": uid,
+            "type": type_,
+            "how": how,
+            "time": now,
+            "start": now,
+            "stale": stale,
+        }
         if self.opex:
             attrs["opex"] = self.opex
         event = ET.Element("event", attrs)
         lat, lon, hae, ce, le = point
-        ET.SubElement(event, "point", lat=f"{lat:.7f}", lon=f"{lon:.7f}", hae=_decimal(hae, 1),
-                      ce=_decimal(ce, 1), le=_decimal(le, 1))
+        ET.SubElement(
+            event,
+            "point",
+            lat=f"{lat:.7f}",
+            lon=f"{lon:.7f}",
+            hae=_decimal(hae, 1),
+            ce=_decimal(ce, 1),
+            le=_decimal(le, 1),
+        )
         return event, ET.SubElement(event, "detail")
 
     @staticmethod
@@ -257,8 +308,9 @@ class CotWriter:
         return CotEvent(uid=event.get("uid", ""), type=event.get("type", ""), xml=xml)
 
     def _link_zone(self, detail: ET.Element, zone: Zone) -> None:
-        ET.SubElement(detail, "link", uid=self.zone_uid(zone.zone_id), type=self.zone_type(zone),
-                      relation="p-p")
+        ET.SubElement(
+            detail, "link", uid=self.zone_uid(zone.zone_id), type=self.zone_type(zone), relation="p-p"
+        )
 
     def _alarm_point(self, alert: Alert, zone: Zone, lead: Track | None) -> Point:
         if lead is not None and math.isfinite(lead.lat_deg) and math.isfinite(lead.lon_deg):
@@ -280,8 +332,10 @@ class CotWriter:
 
     def _alarm_remarks(self, alert: Alert, zone: Zone) -> str:
         tracks = ", ".join(self.track_uid(t) for t in alert.track_ids[:MAX_LINKED_TRACKS])
-        parts = [f"raqib warning {alert.state.upper()}: alert {alert.alert_id}, {len(alert.track_ids)} "
-                 f"{alert.target_class} track(s) ({tracks}) threaten zone {zone.zone_id}"]
+        parts = [
+            f"raqib warning {alert.state.upper()}: alert {alert.alert_id}, {len(alert.track_ids)} "
+            f"{alert.target_class} track(s) ({tracks}) threaten zone {zone.zone_id}"
+        ]
         if alert.time_to_entry_s is not None:
             parts.append(f"entry in {alert.time_to_entry_s:.0f} s")
         if alert.impact_lat_deg is not None and alert.impact_lon_deg is not None:
@@ -295,8 +349,10 @@ class CotWriter:
     @staticmethod
     def _track_remarks(track: Track) -> str:
         probability = track.class_probs.get(track.target_class)
-        parts = [f"raqib track {track.track_id}: class={track.target_class}"
-                 + (f" p={probability:.2f}" if probability is not None else "")]
+        parts = [
+            f"raqib track {track.track_id}: class={track.target_class}"
+            + (f" p={probability:.2f}" if probability is not None else "")
+        ]
         if track.sources:
             parts.append("sources=" + ",".join(track.sources))
         if track.identity:

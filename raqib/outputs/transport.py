@@ -59,8 +59,9 @@ class CotUdpSender(Channel):
                 sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
                 sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
                 if self.options.interface:
-                    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
-                                    socket.inet_aton(self.options.interface))
+                    sock.setsockopt(
+                        socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(self.options.interface)
+                    )
             sock.setblocking(False)
             sock.connect(destination)
         except OSError:
@@ -89,8 +90,15 @@ class CotTcpSender(Channel):
     accepts = "cot"
     drop_oldest = True
 
-    def __init__(self, name: str, address: str, port: int, options: CotTcpOptions | None = None,
-                 *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        address: str,
+        port: int,
+        options: CotTcpOptions | None = None,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
         options = options or CotTcpOptions()
         super().__init__(name, queue_size=options.queue_size)
         self.address = address
@@ -125,9 +133,14 @@ class CotTcpSender(Channel):
                 if self.options.tls and self._ssl is None:
                     self._ssl = tls_context(self.options)
                 reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.address, self.port, ssl=self._ssl,
-                                            server_hostname=self.address if self._ssl else None),
-                    self.options.connect_timeout_s)
+                    asyncio.open_connection(
+                        self.address,
+                        self.port,
+                        ssl=self._ssl,
+                        server_hostname=self.address if self._ssl else None,
+                    ),
+                    self.options.connect_timeout_s,
+                )
             except (OSError, TimeoutError, ssl.SSLError, ValueError) as exc:
                 self.stats.last_error = f"connect to {self.address}:{self.port}: {type(exc).__name__}: {exc}"
                 log.info("output %s: %s; retrying in %.1f s", self.name, self.stats.last_error, wait_s)

@@ -81,20 +81,52 @@ def utc(epoch_s: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def webhook_event(*, delivery_id: str, site_name: str, alert: Alert, zone: Zone, tracks: Sequence[Track],
-                  time_s: float, epoch_offset_s: float, cot_uid: str, cap_identifier: str | None) -> bytes:
+def webhook_event(
+    *,
+    delivery_id: str,
+    site_name: str,
+    alert: Alert,
+    zone: Zone,
+    tracks: Sequence[Track],
+    time_s: float,
+    epoch_offset_s: float,
+    cot_uid: str,
+    cap_identifier: str | None,
+) -> bytes:
     event = WebhookEvent(
-        id=delivery_id, type=f"alert.{alert.state}", site=site_name, sent_utc=utc(epoch_offset_s + time_s),
-        time_s=time_s, raised_utc=utc(epoch_offset_s + alert.raised_time_s),
+        id=delivery_id,
+        type=f"alert.{alert.state}",
+        site=site_name,
+        sent_utc=utc(epoch_offset_s + time_s),
+        time_s=time_s,
+        raised_utc=utc(epoch_offset_s + alert.raised_time_s),
         cleared_utc=None if alert.cleared_time_s is None else utc(epoch_offset_s + alert.cleared_time_s),
         alert=alert,
-        zone=WebhookZone(zone_id=zone.zone_id, name=zone.name, kind=zone.kind, floor_m=zone.floor_m,
-                         ceiling_m=zone.ceiling_m),
-        tracks=[WebhookTrack(track_id=t.track_id, lat_deg=t.lat_deg, lon_deg=t.lon_deg, alt_m=t.alt_m,
-                             vel_e_ms=t.vel_e_ms, vel_n_ms=t.vel_n_ms, vel_u_ms=t.vel_u_ms,
-                             target_class=t.target_class, identity=t.identity, callsign=t.callsign)
-                for t in tracks],
-        cot_uid=cot_uid, cap_identifier=cap_identifier)
+        zone=WebhookZone(
+            zone_id=zone.zone_id,
+            name=zone.name,
+            kind=zone.kind,
+            floor_m=zone.floor_m,
+            ceiling_m=zone.ceiling_m,
+        ),
+        tracks=[
+            WebhookTrack(
+                track_id=t.track_id,
+                lat_deg=t.lat_deg,
+                lon_deg=t.lon_deg,
+                alt_m=t.alt_m,
+                vel_e_ms=t.vel_e_ms,
+                vel_n_ms=t.vel_n_ms,
+                vel_u_ms=t.vel_u_ms,
+                target_class=t.target_class,
+                identity=t.identity,
+                callsign=t.callsign,
+            )
+            for t in tracks
+        ],
+        cot_uid=cot_uid,
+        cap_identifier=cap_identifier,
+    )
     return msgspec.json.encode(event)
 
 
@@ -121,8 +153,16 @@ class HttpChannel(Channel):
 
     content_type = "application/json"
 
-    def __init__(self, name: str, url: str, options: HttpOptions, *, dead_letter_path: str | Path = "",
-                 transport: httpx.AsyncBaseTransport | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        options: HttpOptions,
+        *,
+        dead_letter_path: str | Path = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         super().__init__(name, queue_size=options.queue_size)
         self.url = url
         self.options = options
@@ -132,8 +172,12 @@ class HttpChannel(Channel):
         self._client: httpx.AsyncClient | None = None
 
     async def open(self) -> None:
-        self._client = httpx.AsyncClient(timeout=self.options.timeout_s, verify=self.options.verify_tls,
-                                         transport=self._transport, follow_redirects=False)
+        self._client = httpx.AsyncClient(
+            timeout=self.options.timeout_s,
+            verify=self.options.verify_tls,
+            transport=self._transport,
+            follow_redirects=False,
+        )
 
     async def close(self) -> None:
         if self._client is not None:
@@ -141,8 +185,12 @@ class HttpChannel(Channel):
             self._client = None
 
     def headers(self, message: Outgoing) -> dict[str, str]:
-        return {**self.options.headers, "Content-Type": self.content_type,
-                "User-Agent": f"raqib/{__version__}", "X-Raqib-Delivery": message.key}
+        return {
+            **self.options.headers,
+            "Content-Type": self.content_type,
+            "User-Agent": f"raqib/{__version__}",
+            "X-Raqib-Delivery": message.key,
+        }
 
     def backoff_s(self, attempt: int, retry_after_s: float | None) -> float:
         """The wait after failed attempt ``attempt`` (1-based)."""
@@ -178,21 +226,35 @@ class HttpChannel(Channel):
 
     def undelivered(self, message: Outgoing, reason: str, attempts: int) -> bool:
         if self.dead_letter_path is None:
-            log.error("output %s: lost %s (%s); no dead-letter file is configured", self.name, message.key,
-                      reason)
+            log.error(
+                "output %s: lost %s (%s); no dead-letter file is configured", self.name, message.key, reason
+            )
             return False
         body: msgspec.Raw | str = message.body.decode("utf-8", "replace")
         if self.content_type.endswith("json"):
             body = msgspec.Raw(message.body)
-        letter = DeadLetter(time_utc=utc(time.time()), channel=self.name, url=self.url, key=message.key,
-                            reason=reason, attempts=attempts, content_type=self.content_type, body=body)
+        letter = DeadLetter(
+            time_utc=utc(time.time()),
+            channel=self.name,
+            url=self.url,
+            key=message.key,
+            reason=reason,
+            attempts=attempts,
+            content_type=self.content_type,
+            body=body,
+        )
         try:
             self.dead_letter_path.parent.mkdir(parents=True, exist_ok=True)
             with self.dead_letter_path.open("ab") as stream:
                 stream.write(msgspec.json.encode(letter) + b"\n")
         except OSError as exc:
-            log.error("output %s: lost %s: can't write the dead-letter file %s: %s", self.name, message.key,
-                      self.dead_letter_path, exc)
+            log.error(
+                "output %s: lost %s: can't write the dead-letter file %s: %s",
+                self.name,
+                message.key,
+                self.dead_letter_path,
+                exc,
+            )
             return False
         return True
 
@@ -200,9 +262,16 @@ class HttpChannel(Channel):
 class WebhookSender(HttpChannel):
     accepts = "json"
 
-    def __init__(self, name: str, url: str, options: WebhookOptions | None = None, *,
-                 dead_letter_path: str | Path = "", transport: httpx.AsyncBaseTransport | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        options: WebhookOptions | None = None,
+        *,
+        dead_letter_path: str | Path = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         options = options or WebhookOptions()
         super().__init__(name, url, options, dead_letter_path=dead_letter_path, transport=transport, rng=rng)
         self.secret = options.secret
@@ -217,9 +286,16 @@ class WebhookSender(HttpChannel):
 class CapPoster(HttpChannel):
     accepts = "cap"
 
-    def __init__(self, name: str, url: str, options: CapPostOptions | None = None, *,
-                 dead_letter_path: str | Path = "", transport: httpx.AsyncBaseTransport | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        options: CapPostOptions | None = None,
+        *,
+        dead_letter_path: str | Path = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         options = options or CapPostOptions()
         super().__init__(name, url, options, dead_letter_path=dead_letter_path, transport=transport, rng=rng)
         self.content_type = options.content_type

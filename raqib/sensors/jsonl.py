@@ -81,9 +81,12 @@ class JsonlDecoder(Decoder):
         self._tail += rest
         if len(self._tail) > self.max_line_bytes:
             self.lines += 1
-            self.error(FramingError, start - tail_length,
-                       f"line {self.lines}: longer than {self.max_line_bytes} bytes without a newline; "
-                       "discarded up to the next newline")
+            self.error(
+                FramingError,
+                start - tail_length,
+                f"line {self.lines}: longer than {self.max_line_bytes} bytes without a newline; "
+                "discarded up to the next newline",
+            )
             self._tail.clear()
             self._discarding = True
 
@@ -102,8 +105,9 @@ class JsonlDecoder(Decoder):
         if not text.strip():
             return
         if len(text) > self.max_line_bytes:
-            self.error(FramingError, offset_in_chunk,
-                       f"line {self.lines}: longer than {self.max_line_bytes} bytes")
+            self.error(
+                FramingError, offset_in_chunk, f"line {self.lines}: longer than {self.max_line_bytes} bytes"
+            )
             return
         try:
             record = parse_line(text, self.lines)
@@ -119,8 +123,11 @@ class JsonlDecoder(Decoder):
             self.skipped_by_type[kind] = self.skipped_by_type.get(kind, 0) + 1
             return
         if record.sensor_id not in self.accepted_sensors:
-            self.error(UnsupportedError, offset_in_chunk,
-                       f"line {self.lines}: detection from sensor {record.sensor_id!r} on the feed of "
-                       f"{self.sensor.sensor_id!r} (list it in the feed's `sensors` option)")
+            self.error(
+                UnsupportedError,
+                offset_in_chunk,
+                f"line {self.lines}: detection from sensor {record.sensor_id!r} on the feed of "
+                f"{self.sensor.sensor_id!r} (list it in the feed's `sensors` option)",
+            )
             return
         yield record

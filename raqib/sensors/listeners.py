@@ -75,8 +75,15 @@ class Listener(ABC):
     transport: ClassVar[str] = ""
     decode_budget_s: ClassVar[float] = 0.002  # decoding time a feed takes before yielding the loop
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, queue_size: int = 1024,
-                 clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        queue_size: int = 1024,
+        clock: Clock = time.time,
+    ) -> None:
         self.name = name
         self.make_decoder = make_decoder
         self.sink = sink
@@ -190,15 +197,27 @@ class Listener(ABC):
     def _decode(self, decoder: Decoder, data: bytes, receive_time_s: float) -> Decoded:
         errors_before = decoder.stats.errors
         detections = decoder.decode(data, receive_time_s)
-        return Decoded(self.name, decoder.sensor.sensor_id, receive_time_s, detections,
-                       decoder.stats.errors - errors_before, len(data))
+        return Decoded(
+            self.name,
+            decoder.sensor.sensor_id,
+            receive_time_s,
+            detections,
+            decoder.stats.errors - errors_before,
+            len(data),
+        )
 
     def _finish(self, decoder: Decoder, end_time_s: float) -> Decoded:
         """What a decoder still held when its stream ended, as a chunk of no bytes."""
         errors_before = decoder.stats.errors
         detections = decoder.finish(end_time_s)
-        return Decoded(self.name, decoder.sensor.sensor_id, end_time_s, detections,
-                       decoder.stats.errors - errors_before, 0)
+        return Decoded(
+            self.name,
+            decoder.sensor.sensor_id,
+            end_time_s,
+            detections,
+            decoder.stats.errors - errors_before,
+            0,
+        )
 
     def _emit_end(self, decoded: Decoded) -> None:
         """Hand on the end of a stream only when it held something: a closed connection is
@@ -210,11 +229,13 @@ class Listener(ABC):
         try:
             self.sink(decoded)
         except Exception:
-            log.exception("%s: the sink failed on a chunk received at %.3f", self.name,
-                          decoded.receive_time_s)
+            log.exception(
+                "%s: the sink failed on a chunk received at %.3f", self.name, decoded.receive_time_s
+            )
 
-    async def _read_stream(self, reader: asyncio.StreamReader, read_bytes: int = 65536,
-                           idle_timeout_s: float | None = None) -> None:
+    async def _read_stream(
+        self, reader: asyncio.StreamReader, read_bytes: int = 65536, idle_timeout_s: float | None = None
+    ) -> None:
         """One TCP connection's bytes, through a decoder of its own, until it closes (or, with
         ``idle_timeout_s``, until it has been quiet that long: TimeoutError)."""
         decoder = self.new_decoder()
@@ -257,9 +278,18 @@ class UdpListener(Listener):
     receive_buffer_bytes = 4 << 20
     batch = 64
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, host: str = "0.0.0.0",
-                 port: int = 0, group: str | None = None, interface: str | None = None,
-                 **kwargs: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 0,
+        group: str | None = None,
+        interface: str | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         self.host = host
         self.port = port
@@ -322,8 +352,9 @@ def multicast_socket(group: str, port: int, interface: str | None = None) -> soc
         request = socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index)
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, request)
     elif interface and not _is_ipv4(interface):
-        request = struct.pack("4s4si", socket.inet_aton(group), socket.inet_aton("0.0.0.0"),
-                              socket.if_nametoindex(interface))
+        request = struct.pack(
+            "4s4si", socket.inet_aton(group), socket.inet_aton("0.0.0.0"), socket.if_nametoindex(interface)
+        )
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, request)
     else:
         request = socket.inet_aton(group) + socket.inet_aton(interface or "0.0.0.0")
@@ -356,9 +387,20 @@ class TcpClientListener(Listener):
 
     transport = "tcp-client"
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, host: str, port: int,
-                 reconnect_min_s: float = 0.5, reconnect_max_s: float = 30.0, connect_timeout_s: float = 5.0,
-                 idle_timeout_s: float | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        host: str,
+        port: int,
+        reconnect_min_s: float = 0.5,
+        reconnect_max_s: float = 30.0,
+        connect_timeout_s: float = 5.0,
+        idle_timeout_s: float | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         self.host = host
         self.port = port
@@ -372,8 +414,9 @@ class TcpClientListener(Listener):
         delay = self.reconnect_min_s
         while True:
             try:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port),
-                                                        self.connect_timeout_s)
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.host, self.port), self.connect_timeout_s
+                )
             except (OSError, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
                 self.stats.last_error = f"connect to {self.host}:{self.port}: {reason}"
@@ -411,8 +454,16 @@ class TcpServerListener(Listener):
 
     transport = "tcp-server"
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, host: str = "0.0.0.0",
-                 port: int = 0, **kwargs: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 0,
+        **kwargs: object,
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         self.host = host
         self.port = port

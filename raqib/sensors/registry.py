@@ -114,19 +114,34 @@ class SensorRegistry:
         self.on_event = on_event
         self._entries: dict[str, _Entry] = {}
 
-    def add(self, sensor: Sensor, *, feed: str = "", expected_period_s: float | None = None,
-            now_s: float | None = None) -> None:
+    def add(
+        self,
+        sensor: Sensor,
+        *,
+        feed: str = "",
+        expected_period_s: float | None = None,
+        now_s: float | None = None,
+    ) -> None:
         """Start watching a sensor; it is silent until its first message."""
         start = self.clock() if now_s is None else now_s
         period = expected_period_s or sensor.period_s or 1.0
-        self._entries[sensor.sensor_id] = _Entry(sensor, feed or sensor.sensor_id, float(period), start,
-                                                 since_s=start)
+        self._entries[sensor.sensor_id] = _Entry(
+            sensor, feed or sensor.sensor_id, float(period), start, since_s=start
+        )
 
     def __contains__(self, sensor_id: object) -> bool:
         return sensor_id in self._entries
 
-    def record(self, sensor_id: str, time_s: float, *, detections: int = 0, errors: int = 0,
-               dropped_total: int | None = None, last_error: str = "") -> list[HealthEvent]:
+    def record(
+        self,
+        sensor_id: str,
+        time_s: float,
+        *,
+        detections: int = 0,
+        errors: int = 0,
+        dropped_total: int | None = None,
+        last_error: str = "",
+    ) -> list[HealthEvent]:
         """One message (a decoded chunk) from a sensor, received at ``time_s``."""
         entry = self._entries.get(sensor_id)
         if entry is None:
@@ -223,8 +238,14 @@ class SensorRegistry:
         if health is entry.health:
             entry.reason = reason
             return []
-        event = HealthEvent(time_s=now, sensor_id=entry.sensor.sensor_id, feed=entry.feed,
-                            previous=entry.health.value, current=health.value, reason=reason)
+        event = HealthEvent(
+            time_s=now,
+            sensor_id=entry.sensor.sensor_id,
+            feed=entry.feed,
+            previous=entry.health.value,
+            current=health.value,
+            reason=reason,
+        )
         entry.health, entry.reason, entry.since_s = health, reason, now
         if health is Health.OK:
             entry.ever_ok = True

@@ -26,7 +26,6 @@ from raqib.sensors.listeners import Clock, Decoded, DecoderFactory, Listener, Si
 log = logging.getLogger(__name__)
 
 
-
 class _Pacer:
     """Sleeps so that recorded times come out at wall-clock speed (times ``speed``)."""
 
@@ -49,9 +48,18 @@ class _Pacer:
 class _Replay(Listener):
     """Shared by file and pcap replays: decoding happens as the recording is read."""
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, path: str | Path,
-                 pace: str = "recorded", speed: float = 1.0, rebase_time: bool = True,
-                 **kwargs: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        path: str | Path,
+        pace: str = "recorded",
+        speed: float = 1.0,
+        rebase_time: bool = True,
+        **kwargs: object,
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         self.path = Path(path)
         self.pacer = _Pacer(self.clock, speed, pace == "recorded")
@@ -113,8 +121,9 @@ class _Replay(Listener):
 
 
 def _with(decoded: Decoded, detections: list[Detection], receive_time_s: float) -> Decoded:
-    return Decoded(decoded.feed, decoded.sensor_id, receive_time_s, detections, decoded.errors,
-                   decoded.size_bytes)
+    return Decoded(
+        decoded.feed, decoded.sensor_id, receive_time_s, detections, decoded.errors, decoded.size_bytes
+    )
 
 
 class FileListener(_Replay):
@@ -122,8 +131,15 @@ class FileListener(_Replay):
 
     transport = "file"
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, chunk_bytes: int = 65536,
-                 **kwargs: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        chunk_bytes: int = 65536,
+        **kwargs: object,
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         self.chunk_bytes = chunk_bytes
 
@@ -140,8 +156,9 @@ class PcapListener(_Replay):
 
     transport = "pcap"
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, port: int = 0,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, name: str, make_decoder: DecoderFactory, sink: Sink, *, port: int = 0, **kwargs: object
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         self.port = port
 

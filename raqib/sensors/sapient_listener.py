@@ -23,9 +23,19 @@ from raqib.sensors.listeners import Decoded, DecoderFactory, Listener, Sink
 class SapientListener(Listener):
     transport = "tcp-server"
 
-    def __init__(self, name: str, make_decoder: DecoderFactory, sink: Sink, *, sensor_id: str,
-                 config: Any = None, host: str = "0.0.0.0", port: int = 0,
-                 on_error: ErrorSink | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        make_decoder: DecoderFactory,
+        sink: Sink,
+        *,
+        sensor_id: str,
+        config: Any = None,
+        host: str = "0.0.0.0",
+        port: int = 0,
+        on_error: ErrorSink | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(name, make_decoder, sink, **kwargs)  # type: ignore[arg-type]
         from raqib.sensors.sapient.server import SapientServer
 
@@ -35,8 +45,13 @@ class SapientListener(Listener):
         self._on_error = on_error
         nodes = config.node_sensors.values() if config is not None else ()
         self._known_ids = {sensor.sensor_id for sensor in nodes}
-        self.server = SapientServer(config, on_detections=self._detections, on_status=self._status,
-                                    on_error=self._error, clock=self.clock)
+        self.server = SapientServer(
+            config,
+            on_detections=self._detections,
+            on_status=self._status,
+            on_error=self._error,
+            clock=self.clock,
+        )
 
     def decode_stats(self) -> DecodeStats:
         return self.server.stats
@@ -52,8 +67,10 @@ class SapientListener(Listener):
 
     def _detections(self, detections: Sequence[Detection]) -> None:
         own = self.sensor_id
-        named = [d if d.sensor_id in self._known_ids else msgspec.structs.replace(d, sensor_id=own)
-                 for d in detections]
+        named = [
+            d if d.sensor_id in self._known_ids else msgspec.structs.replace(d, sensor_id=own)
+            for d in detections
+        ]
         self._hand_on(named, 0)
 
     def _status(self, status: object) -> None:

@@ -1,8 +1,8 @@
 """The operator's screen: FastAPI REST and WebSocket API, log-in with roles, the web UI.
 
-    pipeline ──publish()──► StateHub ──diffs per tick──► WebSocket /api/ws ──► browser
-                               ▲                                                 │
-                               └──── acknowledge / clear / zones (Commands) ◄────┘
+pipeline ──publish()──► StateHub ──diffs per tick──► WebSocket /api/ws ──► browser
+                           ▲                                                 │
+                           └──── acknowledge / clear / zones (Commands) ◄────┘
 """
 
 from raqib.server.app import create_app

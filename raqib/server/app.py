@@ -46,8 +46,9 @@ def create_app(
         hub.set_zones(initial_zones)
     replays = None
     if recordings_dir is not None:
-        replays = ReplayLibrary(Path(recordings_dir), replay_pipeline, zones=lambda: hub.zones,
-                                site=lambda: hub.site)
+        replays = ReplayLibrary(
+            Path(recordings_dir), replay_pipeline, zones=lambda: hub.zones, site=lambda: hub.site
+        )
     context = ServerContext(
         hub=hub,
         users=users if isinstance(users, UserStore) else UserStore(users),
@@ -56,8 +57,11 @@ def create_app(
         zones_file=Path(zones_file) if zones_file is not None else None,
         replays=replays,
     )
-    app = FastAPI(title="raqib", version=raqib.__version__,
-                  description="Sense and warn: the operator's screen and its API.")
+    app = FastAPI(
+        title="raqib",
+        version=raqib.__version__,
+        description="Sense and warn: the operator's screen and its API.",
+    )
     app.state.raqib = context
     for module in (auth, state, zones, alerts, sensors, recordings, live):
         app.include_router(module.router)

@@ -70,8 +70,9 @@ class Session:
 class UserStore:
     """The users file, loaded into memory; every change is saved at once."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *,
-                 hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, hasher: PasswordHasher | None = None
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self._hasher = hasher or PasswordHasher()
         self._users: dict[str, User] = {}
@@ -160,8 +161,12 @@ def _read_users(path: Path) -> dict[str, User]:
 
 
 def _write_users(path: Path, users: dict[str, User]) -> None:
-    document = {"users": {u.name: {"role": str(u.role), "password_hash": u.password_hash}
-                          for u in sorted(users.values(), key=lambda u: u.name)}}
+    document = {
+        "users": {
+            u.name: {"role": str(u.role), "password_hash": u.password_hash}
+            for u in sorted(users.values(), key=lambda u: u.name)
+        }
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -55,13 +55,16 @@ def authenticate(connection: HTTPConnection) -> Principal | None:
 def require(role: Role) -> Callable[..., Principal]:
     """A dependency that lets through only users with ``role`` or above."""
 
-    def dependency(request: Request,
-                   _bearer_token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                   _cookie_token: Annotated[str | None, Depends(_cookie)]) -> Principal:
+    def dependency(
+        request: Request,
+        _bearer_token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _cookie_token: Annotated[str | None, Depends(_cookie)],
+    ) -> Principal:
         principal = authenticate(request)
         if principal is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "log in first", headers={"WWW-Authenticate": "Bearer"}
+            )
         if not principal.user.role.allows(role):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {role} role")
         return principal

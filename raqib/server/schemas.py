@@ -70,7 +70,8 @@ class TrackView(View):
     score: float = 0.0
     threats: list[ThreatView] = Field(default_factory=list)
     trail: list[tuple[float, float]] | None = Field(
-        default=None, description="recent [lon, lat] positions, oldest first; only in snapshots")
+        default=None, description="recent [lon, lat] positions, oldest first; only in snapshots"
+    )
 
 
 class AlertView(View):
@@ -108,8 +109,9 @@ class ZoneIn(BaseModel):
     zone_id: str = Field(min_length=1, max_length=100)
     name: str = Field(default="", max_length=200)
     kind: ZoneKind = "protected"
-    polygon: list[tuple[float, float]] = Field(default_factory=list, max_length=10_000,
-                                               description="[lat, lon] degrees, not closed")
+    polygon: list[tuple[float, float]] = Field(
+        default_factory=list, max_length=10_000, description="[lat, lon] degrees, not closed"
+    )
     center_lat_deg: float | None = None
     center_lon_deg: float | None = None
     radius_m: float | None = None
@@ -180,7 +182,8 @@ class StateUpdate(View):
     seq: int
     time_s: float | None
     published_ms: float | None = Field(
-        description="UNIX ms when the oldest change in this batch was published by the pipeline")
+        description="UNIX ms when the oldest change in this batch was published by the pipeline"
+    )
     tracks: list[TrackView]
     removed: list[int]
     alerts: list[AlertView]

@@ -31,26 +31,49 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def make_server(app: FastAPI, host: str, port: int, *, tls_cert: str | os.PathLike[str] | None = None,
-                tls_key: str | os.PathLike[str] | None = None,
-                allow_insecure_public: bool = False) -> uvicorn.Server:
+def make_server(
+    app: FastAPI,
+    host: str,
+    port: int,
+    *,
+    tls_cert: str | os.PathLike[str] | None = None,
+    tls_key: str | os.PathLike[str] | None = None,
+    allow_insecure_public: bool = False,
+) -> uvicorn.Server:
     """A uvicorn server for ``app``, refusing a public address without TLS unless allowed."""
     if (tls_cert is None) != (tls_key is None):
         raise InsecureServerError("TLS needs both a certificate and a key")
     if tls_cert is None and not is_loopback(host) and not allow_insecure_public:
         raise InsecureServerError(
             f"refusing to serve on {host} without TLS: give a certificate and key, "
-            "or allow_insecure_public (--insecure-public) on a network you trust")
-    config = uvicorn.Config(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
-                            log_level="warning", lifespan="off", ws_ping_interval=20.0)
+            "or allow_insecure_public (--insecure-public) on a network you trust"
+        )
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        log_level="warning",
+        lifespan="off",
+        ws_ping_interval=20.0,
+    )
     return uvicorn.Server(config)
 
 
-async def serve(app: FastAPI, host: str, port: int, *, tls_cert: str | os.PathLike[str] | None = None,
-                tls_key: str | os.PathLike[str] | None = None, allow_insecure_public: bool = False) -> None:
+async def serve(
+    app: FastAPI,
+    host: str,
+    port: int,
+    *,
+    tls_cert: str | os.PathLike[str] | None = None,
+    tls_key: str | os.PathLike[str] | None = None,
+    allow_insecure_public: bool = False,
+) -> None:
     """Serve until cancelled, in the running event loop (so the pipeline can share it)."""
-    server = make_server(app, host, port, tls_cert=tls_cert, tls_key=tls_key,
-                         allow_insecure_public=allow_insecure_public)
+    server = make_server(
+        app, host, port, tls_cert=tls_cert, tls_key=tls_key, allow_insecure_public=allow_insecure_public
+    )
     await server.serve()
 
 
@@ -62,18 +85,28 @@ def build_from_args(args: argparse.Namespace, hub: StateHub) -> tuple[FastAPI, s
     zones_file = args.zones_file
     if zones_file is not None and Path(zones_file).exists():
         hub.set_zones(load_zones(zones_file))
-    settings = ServerSettings(tile_url=args.tile_url, pmtiles_url=args.pmtiles,
-                              secure_cookies=args.tls_cert is not None)
-    app = create_app(hub, users=args.users, zones_file=zones_file, recordings_dir=args.recordings,
-                     settings=settings)
+    settings = ServerSettings(
+        tile_url=args.tile_url, pmtiles_url=args.pmtiles, secure_cookies=args.tls_cert is not None
+    )
+    app = create_app(
+        hub, users=args.users, zones_file=zones_file, recordings_dir=args.recordings, settings=settings
+    )
     scheme = "https" if args.tls_cert else "http"
     message = None
     if password is not None:
-        message = (f"Created administrator {user!r} with password {password} (in {args.users}). "
-                   f"Log in at {scheme}://{args.host}:{args.port}/")
+        message = (
+            f"Created administrator {user!r} with password {password} (in {args.users}). "
+            f"Log in at {scheme}://{args.host}:{args.port}/"
+        )
     return app, message
 
 
 async def serve_from_args(args: argparse.Namespace, app: FastAPI) -> None:
-    await serve(app, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
-                allow_insecure_public=args.insecure_public)
+    await serve(
+        app,
+        args.host,
+        args.port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        allow_insecure_public=args.insecure_public,
+    )

@@ -49,9 +49,13 @@ def zones_file(tmp_path: Path) -> Path:
 def app(hub: StateHub, tmp_path: Path, zones_file: Path):  # type: ignore[no-untyped-def]
     recordings = tmp_path / "recordings"
     recordings.mkdir()
-    return create_app(hub, users=make_users(tmp_path / "users.toml"), zones_file=zones_file,
-                      recordings_dir=recordings,
-                      settings=ServerSettings(static_dir=tmp_path / "no-static", tick_s=0.01))
+    return create_app(
+        hub,
+        users=make_users(tmp_path / "users.toml"),
+        zones_file=zones_file,
+        recordings_dir=recordings,
+        settings=ServerSettings(static_dir=tmp_path / "no-static", tick_s=0.01),
+    )
 
 
 @pytest.fixture
@@ -65,8 +69,11 @@ async def clients(app) -> AsyncIterator[dict[str, httpx.AsyncClient]]:  # type: 
             response = await anon.post("/api/auth/login", json={"username": name, "password": password})
             assert response.status_code == 200, response.text
             token = response.json()["token"]
-            result[name] = httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                             headers={"Authorization": f"Bearer {token}"})
+            result[name] = httpx.AsyncClient(
+                transport=transport,
+                base_url="http://testserver",
+                headers={"Authorization": f"Bearer {token}"},
+            )
         anon.cookies.clear()
         yield result
         for name in PASSWORDS:

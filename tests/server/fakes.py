@@ -12,13 +12,32 @@ from raqib.geo import enu_to_geodetic
 from raqib.model import Alert, AlertState, AuditEntry, Sensor, Site, Threat, Track, Zone
 
 SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI")
-COMPOUND = Zone(zone_id="compound", name="Diplomatic compound", kind="protected",
-                polygon=((33.2660, 44.2400), (33.2660, 44.2432), (33.2633, 44.2432), (33.2633, 44.2400)),
-                floor_m=0.0, ceiling_m=500.0, warn=("siren",))
-TOWER = Zone(zone_id="tower", name="Tower", kind="warning", center_lat_deg=33.2600,
-             center_lon_deg=44.2300, radius_m=300.0)
-RADAR = Sensor(sensor_id="radar-1", kind="radar", lat_deg=33.2625, lon_deg=44.2346, alt_m=40.0,
-               max_range_m=8000.0, period_s=1.0)
+COMPOUND = Zone(
+    zone_id="compound",
+    name="Diplomatic compound",
+    kind="protected",
+    polygon=((33.2660, 44.2400), (33.2660, 44.2432), (33.2633, 44.2432), (33.2633, 44.2400)),
+    floor_m=0.0,
+    ceiling_m=500.0,
+    warn=("siren",),
+)
+TOWER = Zone(
+    zone_id="tower",
+    name="Tower",
+    kind="warning",
+    center_lat_deg=33.2600,
+    center_lon_deg=44.2300,
+    radius_m=300.0,
+)
+RADAR = Sensor(
+    sensor_id="radar-1",
+    kind="radar",
+    lat_deg=33.2625,
+    lon_deg=44.2346,
+    alt_m=40.0,
+    max_range_m=8000.0,
+    period_s=1.0,
+)
 
 
 @dataclass(frozen=True)
@@ -30,35 +49,85 @@ class FakeStep:
     audit: Sequence[AuditEntry] = ()
 
 
-def make_track(track_id: int, time_s: float, east_m: float, north_m: float, up_m: float = 120.0, *,
-               vel_e_ms: float = 0.0, vel_n_ms: float = 15.0, target_class: str = "drone",
-               identity: str | None = None) -> Track:
+def make_track(
+    track_id: int,
+    time_s: float,
+    east_m: float,
+    north_m: float,
+    up_m: float = 120.0,
+    *,
+    vel_e_ms: float = 0.0,
+    vel_n_ms: float = 15.0,
+    target_class: str = "drone",
+    identity: str | None = None,
+) -> Track:
     lat, lon, alt = enu_to_geodetic(east_m, north_m, up_m, SITE)
     cov = [0.0] * 36
     for i, sigma in enumerate((30.0, 20.0, 10.0, 3.0, 3.0, 2.0)):
         cov[i * 7] = sigma**2
     cov[1] = cov[6] = 0.5 * 30.0 * 20.0
-    return Track(time_s=time_s, track_id=track_id, lat_deg=float(lat), lon_deg=float(lon), alt_m=float(alt),
-                 east_m=east_m, north_m=north_m, up_m=up_m, vel_e_ms=vel_e_ms, vel_n_ms=vel_n_ms,
-                 vel_u_ms=0.0, cov_enu=tuple(cov), target_class=target_class,
-                 class_probs={target_class: 0.8, "bird": 0.2}, sources=("radar-1",), identity=identity,
-                 hits=int(time_s) + 1)
+    return Track(
+        time_s=time_s,
+        track_id=track_id,
+        lat_deg=float(lat),
+        lon_deg=float(lon),
+        alt_m=float(alt),
+        east_m=east_m,
+        north_m=north_m,
+        up_m=up_m,
+        vel_e_ms=vel_e_ms,
+        vel_n_ms=vel_n_ms,
+        vel_u_ms=0.0,
+        cov_enu=tuple(cov),
+        target_class=target_class,
+        class_probs={target_class: 0.8, "bird": 0.2},
+        sources=("radar-1",),
+        identity=identity,
+        hits=int(time_s) + 1,
+    )
 
 
-def make_threat(track: Track, zone_id: str = "compound", *, time_to_entry_s: float | None = 40.0,
-                score: float = 0.8) -> Threat:
-    return Threat(time_s=track.time_s, track_id=track.track_id, zone_id=zone_id,
-                  target_class=track.target_class, inside=False, probability=0.9,
-                  time_to_entry_s=time_to_entry_s, closest_approach_m=0.0, score=score,
-                  impact_lat_deg=33.2646, impact_lon_deg=44.2416, impact_time_s=track.time_s + 60.0,
-                  impact_ellipse_m=(120.0, 60.0, 30.0))
+def make_threat(
+    track: Track, zone_id: str = "compound", *, time_to_entry_s: float | None = 40.0, score: float = 0.8
+) -> Threat:
+    return Threat(
+        time_s=track.time_s,
+        track_id=track.track_id,
+        zone_id=zone_id,
+        target_class=track.target_class,
+        inside=False,
+        probability=0.9,
+        time_to_entry_s=time_to_entry_s,
+        closest_approach_m=0.0,
+        score=score,
+        impact_lat_deg=33.2646,
+        impact_lon_deg=44.2416,
+        impact_time_s=track.time_s + 60.0,
+        impact_ellipse_m=(120.0, 60.0, 30.0),
+    )
 
 
-def make_alert(alert_id: int, time_s: float, track_ids: Sequence[int], *, zone_id: str = "compound",
-               score: float = 0.8, state: str = AlertState.RAISED) -> Alert:
-    return Alert(alert_id=alert_id, zone_id=zone_id, state=state, target_class="drone",
-                 track_ids=tuple(track_ids), raised_time_s=time_s, updated_time_s=time_s,
-                 time_to_entry_s=40.0, score=score, reason="drone heading for the compound")
+def make_alert(
+    alert_id: int,
+    time_s: float,
+    track_ids: Sequence[int],
+    *,
+    zone_id: str = "compound",
+    score: float = 0.8,
+    state: str = AlertState.RAISED,
+) -> Alert:
+    return Alert(
+        alert_id=alert_id,
+        zone_id=zone_id,
+        state=state,
+        target_class="drone",
+        track_ids=tuple(track_ids),
+        raised_time_s=time_s,
+        updated_time_s=time_s,
+        time_to_entry_s=40.0,
+        score=score,
+        reason="drone heading for the compound",
+    )
 
 
 @dataclass
@@ -86,8 +155,9 @@ class FakePipeline:
     def clear(self, alert_id: int, user: str, note: str) -> Alert:
         alert = self.alerts[alert_id]
         self.calls.append(("clear", alert_id, user, note))
-        alert = msgspec.structs.replace(alert, state=AlertState.CLEARED, cleared_time_s=alert.updated_time_s,
-                                        note=note)
+        alert = msgspec.structs.replace(
+            alert, state=AlertState.CLEARED, cleared_time_s=alert.updated_time_s, note=note
+        )
         self.alerts[alert_id] = alert
         return alert
 
@@ -111,7 +181,15 @@ def circling_tracks(count: int, time_s: float, radius_m: float = 3000.0) -> list
     for i in range(count):
         angle = 2 * math.pi * i / count + time_s * 0.01
         r = radius_m * (0.3 + 0.7 * ((i * 7919) % count) / max(count, 1))
-        tracks.append(make_track(i + 1, time_s, r * math.cos(angle), r * math.sin(angle),
-                                 vel_e_ms=-10 * math.sin(angle), vel_n_ms=10 * math.cos(angle),
-                                 target_class=("drone", "bird", "aircraft", "rocket", "unknown")[i % 5]))
+        tracks.append(
+            make_track(
+                i + 1,
+                time_s,
+                r * math.cos(angle),
+                r * math.sin(angle),
+                vel_e_ms=-10 * math.sin(angle),
+                vel_n_ms=10 * math.cos(angle),
+                target_class=("drone", "bird", "aircraft", "rocket", "unknown")[i % 5],
+            )
+        )
     return tracks

@@ -15,8 +15,14 @@ from tests.server.fakes import FakePipeline, FakeStep, make_alert, make_threat, 
 
 pytestmark = pytest.mark.anyio
 
-NEW_ZONE = {"zone_id": "gate", "name": "Gate", "kind": "warning",
-            "polygon": [[33.27, 44.22], [33.27, 44.23], [33.26, 44.23]], "floor_m": 0, "ceiling_m": 300}
+NEW_ZONE = {
+    "zone_id": "gate",
+    "name": "Gate",
+    "kind": "warning",
+    "polygon": [[33.27, 44.22], [33.27, 44.23], [33.26, 44.23]],
+    "floor_m": 0,
+    "ceiling_m": 300,
+}
 
 # (method, path, body, the least role allowed)
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
@@ -61,14 +67,25 @@ async def _everything(client: httpx.AsyncClient) -> str:
     return json.dumps([state, parts[1].json(), parts[2].json()], sort_keys=True)
 
 
-REFUSED = [(who, *endpoint) for endpoint in ENDPOINTS for who in ("anon", "vera", "otto")
-           if RANK[who] < NEEDED[endpoint[3]]]
+REFUSED = [
+    (who, *endpoint)
+    for endpoint in ENDPOINTS
+    for who in ("anon", "vera", "otto")
+    if RANK[who] < NEEDED[endpoint[3]]
+]
 
 
 @pytest.mark.parametrize(("who", "method", "path", "body", "least"), REFUSED)
 async def test_a_role_below_the_endpoints_gets_401_or_403_and_nothing_changes(
-        busy_hub: StateHub, clients: dict[str, httpx.AsyncClient], zones_file: Path,
-        who: str, method: str, path: str, body: dict[str, Any] | None, least: str) -> None:
+    busy_hub: StateHub,
+    clients: dict[str, httpx.AsyncClient],
+    zones_file: Path,
+    who: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    least: str,
+) -> None:
     before = await _everything(clients["ada"])
     response = await clients[who].request(method, path, json=body)
     assert response.status_code == (401 if who == "anon" else 403), response.text
@@ -79,8 +96,13 @@ async def test_a_role_below_the_endpoints_gets_401_or_403_and_nothing_changes(
 
 @pytest.mark.parametrize(("method", "path", "body", "least"), ENDPOINTS)
 async def test_the_least_role_allowed_gets_a_success(
-        busy_hub: StateHub, clients: dict[str, httpx.AsyncClient],
-        method: str, path: str, body: dict[str, Any] | None, least: str) -> None:
+    busy_hub: StateHub,
+    clients: dict[str, httpx.AsyncClient],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    least: str,
+) -> None:
     who = {"viewer": "vera", "operator": "otto", "admin": "ada"}[least]
     response = await clients[who].request(method, path, json=body)
     assert response.status_code in (200, 201, 204), response.text
@@ -91,8 +113,9 @@ async def test_login_sets_an_httponly_cookie_that_works_until_logout(app: Any) -
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
         wrong = await browser.post("/api/auth/login", json={"username": "otto", "password": "nope"})
         assert wrong.status_code == 401
-        response = await browser.post("/api/auth/login",
-                                      json={"username": "otto", "password": "operator-pass"})
+        response = await browser.post(
+            "/api/auth/login", json={"username": "otto", "password": "operator-pass"}
+        )
         cookie = response.headers["set-cookie"]
         assert "raqib_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
         assert (await browser.get("/api/auth/me")).json() == {"name": "otto", "role": "operator"}
@@ -101,7 +124,8 @@ async def test_login_sets_an_httponly_cookie_that_works_until_logout(app: Any) -
 
 
 async def test_state_shows_tracks_with_trails_threats_and_zone_states(
-        busy_hub: StateHub, clients: dict[str, httpx.AsyncClient]) -> None:
+    busy_hub: StateHub, clients: dict[str, httpx.AsyncClient]
+) -> None:
     state = (await clients["vera"].get("/api/state")).json()
     (track,) = state["tracks"]
     assert track["track_id"] == 1 and track["level"] == "alert" and track["trail"]
@@ -111,7 +135,8 @@ async def test_state_shows_tracks_with_trails_threats_and_zone_states(
 
 
 async def test_an_operator_acknowledges_then_clears_and_the_audit_says_who(
-        busy_hub: StateHub, clients: dict[str, httpx.AsyncClient], pipeline: FakePipeline) -> None:
+    busy_hub: StateHub, clients: dict[str, httpx.AsyncClient], pipeline: FakePipeline
+) -> None:
     otto = clients["otto"]
     acknowledged = (await otto.post("/api/alerts/1/acknowledge", json={"note": "seen"})).json()
     assert acknowledged["state"] == AlertState.ACKNOWLEDGED and acknowledged["acknowledged_by"] == "otto"
@@ -120,12 +145,15 @@ async def test_an_operator_acknowledges_then_clears_and_the_audit_says_who(
     assert (await otto.post("/api/alerts/42/clear", json={"note": ""})).status_code == 404
     audit = (await otto.get("/api/audit")).json()
     assert [(e["action"], e["actor"], e["reason"]) for e in audit] == [
-        ("acknowledged", "otto", "seen"), ("cleared", "otto", "landed")]
+        ("acknowledged", "otto", "seen"),
+        ("cleared", "otto", "landed"),
+    ]
     assert [c[0] for c in pipeline.calls] == ["acknowledge", "clear"]
 
 
 async def test_zone_edits_are_validated_saved_and_given_to_the_pipeline(
-        clients: dict[str, httpx.AsyncClient], zones_file: Path, pipeline: FakePipeline) -> None:
+    clients: dict[str, httpx.AsyncClient], zones_file: Path, pipeline: FakePipeline
+) -> None:
     ada = clients["ada"]
     created = await ada.post("/api/zones", json=NEW_ZONE)
     assert created.status_code == 201 and created.json()["state"] == "quiet"
@@ -154,6 +182,7 @@ async def test_admins_manage_users_but_not_themselves(clients: dict[str, httpx.A
 
 
 async def test_without_a_built_ui_the_root_page_says_how_to_build_it(
-        clients: dict[str, httpx.AsyncClient]) -> None:
+    clients: dict[str, httpx.AsyncClient],
+) -> None:
     response = await clients["anon"].get("/")
     assert response.status_code == 200 and "web/build.sh" in response.text

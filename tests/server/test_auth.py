@@ -44,8 +44,15 @@ def test_bad_users_are_refused(tmp_path: Path) -> None:
         users.set_user("no spaces", Role.VIEWER, "long enough")
 
 
-@pytest.mark.parametrize("text", ["not toml [", "[users.x]\nrole = 'god'\npassword_hash = '$argon2id$x'",
-                                  "[users.x]\nrole = 'admin'\npassword_hash = 'plain'", "users = 3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not toml [",
+        "[users.x]\nrole = 'god'\npassword_hash = '$argon2id$x'",
+        "[users.x]\nrole = 'admin'\npassword_hash = 'plain'",
+        "users = 3",
+    ],
+)
 def test_a_broken_users_file_is_reported(tmp_path: Path, text: str) -> None:
     path = tmp_path / "users.toml"
     path.write_text(text)

@@ -21,8 +21,14 @@ from tests.server.fakes import (
 
 def make_hub(pipeline: FakePipeline | None = None) -> StateHub:
     clock = iter(range(1_000_000))
-    return StateHub(site=SITE, zones=[COMPOUND, TOWER], sensors=[RADAR], commands=pipeline,
-                    trail_length=3, clock=lambda: float(next(clock)))
+    return StateHub(
+        site=SITE,
+        zones=[COMPOUND, TOWER],
+        sensors=[RADAR],
+        commands=pipeline,
+        trail_length=3,
+        clock=lambda: float(next(clock)),
+    )
 
 
 def test_a_new_subscriber_gets_nothing_until_something_changes() -> None:
@@ -83,9 +89,19 @@ def test_operator_actions_go_to_the_pipeline_and_the_audit_once() -> None:
     hub = make_hub(pipeline)
     alert = make_alert(7, 1.0, [2])
     pipeline.remember([alert])
-    hub.publish(FakeStep(1.0, [make_track(2, 1.0, 0, 0)], [], [alert],
-                         [AuditEntry(time_s=1.0, alert_id=7, zone_id="compound", action="raised",
-                                     actor="raqib", reason="drone")]))
+    hub.publish(
+        FakeStep(
+            1.0,
+            [make_track(2, 1.0, 0, 0)],
+            [],
+            [alert],
+            [
+                AuditEntry(
+                    time_s=1.0, alert_id=7, zone_id="compound", action="raised", actor="raqib", reason="drone"
+                )
+            ],
+        )
+    )
     sub = hub.subscribe()
     view = hub.acknowledge(7, "otto", "seen it")
     assert view.state == AlertState.ACKNOWLEDGED and view.acknowledged_by == "otto"
@@ -94,8 +110,24 @@ def test_operator_actions_go_to_the_pipeline_and_the_audit_once() -> None:
     assert update is not None and [a.alert_id for a in update.alerts] == [7]
     assert [(e.action, e.actor) for e in update.audit] == [("acknowledged", "otto")]
     # the pipeline's own audit of the same action is not shown twice
-    hub.publish(FakeStep(2.0, [], [], [], [AuditEntry(time_s=2.0, alert_id=7, zone_id="compound",
-                                                      action="acknowledge", actor="otto", reason="seen it")]))
+    hub.publish(
+        FakeStep(
+            2.0,
+            [],
+            [],
+            [],
+            [
+                AuditEntry(
+                    time_s=2.0,
+                    alert_id=7,
+                    zone_id="compound",
+                    action="acknowledge",
+                    actor="otto",
+                    reason="seen it",
+                )
+            ],
+        )
+    )
     assert [(e.action, e.actor) for e in hub.audit()] == [("raised", "raqib"), ("acknowledged", "otto")]
     cleared = hub.clear(7, "otto", "gone")
     assert not cleared.active
@@ -120,13 +152,24 @@ def test_sensor_health_and_zone_edits_reach_subscribers() -> None:
     update = hub.collect(sub)
     assert update is not None
     assert [(s.sensor_id, s.health, s.detail) for s in update.sensors] == [
-        ("radar-1", "down", "no data for 10 s")]
+        ("radar-1", "down", "no data for 10 s")
+    ]
     assert update.zones is not None and [z.zone_id for z in update.zones] == ["compound"]
     assert pipeline.zones == [COMPOUND]
 
 
 def test_alerts_are_listed_active_first_by_score() -> None:
     hub = make_hub()
-    hub.publish(FakeStep(0.0, [], [], [make_alert(1, 0.0, [], score=0.2), make_alert(2, 0.0, [], score=0.9),
-                                       make_alert(3, 0.0, [], score=1.0, state=AlertState.CLEARED)]))
+    hub.publish(
+        FakeStep(
+            0.0,
+            [],
+            [],
+            [
+                make_alert(1, 0.0, [], score=0.2),
+                make_alert(2, 0.0, [], score=0.9),
+                make_alert(3, 0.0, [], score=1.0, state=AlertState.CLEARED),
+            ],
+        )
+    )
     assert [a.alert_id for a in hub.alerts()] == [2, 1, 3]

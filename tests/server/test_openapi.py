@@ -36,8 +36,13 @@ def api_schema(tmp_path: Path) -> Any:
     pipeline.remember([alert])
     hub.publish(FakeStep(0.0, [track], [make_threat(track)], [alert]))
     users = make_users(tmp_path / "users.toml")
-    app = create_app(hub, users=users, zones_file=tmp_path / "zones.geojson", recordings_dir=tmp_path,
-                     settings=ServerSettings(static_dir=tmp_path / "none"))
+    app = create_app(
+        hub,
+        users=users,
+        zones_file=tmp_path / "zones.geojson",
+        recordings_dir=tmp_path,
+        settings=ServerSettings(static_dir=tmp_path / "none"),
+    )
     session = app.state.raqib.sessions.create("ada")
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.token = session.token  # type: ignore[attr-defined]
@@ -46,8 +51,14 @@ def api_schema(tmp_path: Path) -> Any:
 
 def test_the_document_describes_every_route(api_schema: Any) -> None:
     paths = set(api_schema.raw_schema["paths"])
-    assert {"/api/state", "/api/alerts/{alert_id}/acknowledge", "/api/zones/{zone_id}",
-            "/api/recordings/{name}/state", "/api/auth/login", "/api/users/{name}"} <= paths
+    assert {
+        "/api/state",
+        "/api/alerts/{alert_id}/acknowledge",
+        "/api/zones/{zone_id}",
+        "/api/recordings/{name}/state",
+        "/api/auth/login",
+        "/api/users/{name}",
+    } <= paths
 
 
 def test_no_request_causes_a_server_error(api_schema: Any) -> None:

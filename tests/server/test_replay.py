@@ -32,8 +32,14 @@ class EchoPipeline:
 
 
 def _detections_recording(path: Path) -> Path:
-    detections = [Detection(time_s=float(t), sensor_id="radar-1", lat_deg=33.27, lon_deg=44.24, alt_m=150.0,
-                            identity=str(i)) for t in range(5) for i in (1, 2) if not (i == 2 and t >= 3)]
+    detections = [
+        Detection(
+            time_s=float(t), sensor_id="radar-1", lat_deg=33.27, lon_deg=44.24, alt_m=150.0, identity=str(i)
+        )
+        for t in range(5)
+        for i in (1, 2)
+        if not (i == 2 and t >= 3)
+    ]
     write_recording(path, [SITE, RADAR, *detections])
     return path
 
@@ -51,8 +57,22 @@ def test_each_scan_is_kept_and_looked_up_by_time(tmp_path: Path) -> None:
 def test_a_recording_of_tracks_alone_is_shown_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "tracks.jsonl"
     lines = ['{"type": "site", "lat": 33.2625, "lon": 44.2346, "alt": 35.0}']
-    lines += [json.dumps({"type": "track", "time": float(t), "id": 7, "lat": 33.27 + 1e-4 * t, "lon": 44.24,
-                          "alt": 150.0, "vel_e": 0.0, "vel_n": 10.0, "vel_u": 0.0}) for t in range(3)]
+    lines += [
+        json.dumps(
+            {
+                "type": "track",
+                "time": float(t),
+                "id": 7,
+                "lat": 33.27 + 1e-4 * t,
+                "lon": 44.24,
+                "alt": 150.0,
+                "vel_e": 0.0,
+                "vel_n": 10.0,
+                "vel_u": 0.0,
+            }
+        )
+        for t in range(3)
+    ]
     lines.append("this line is broken")
     path.write_text("\n".join(lines) + "\n")
     replay = build_replay(path, EchoPipeline)
@@ -76,11 +96,19 @@ async def test_the_replay_api_lists_replays_and_answers_by_time(tmp_path: Path) 
     _detections_recording(recordings / "night.jsonl")
     (recordings / "notes.txt").write_text("not a recording")
     hub = StateHub(site=SITE, zones=[COMPOUND], sensors=[RADAR])
-    app = create_app(hub, users=make_users(None), recordings_dir=recordings, replay_pipeline=EchoPipeline,
-                     settings=ServerSettings(static_dir=tmp_path))
+    app = create_app(
+        hub,
+        users=make_users(None),
+        recordings_dir=recordings,
+        replay_pipeline=EchoPipeline,
+        settings=ServerSettings(static_dir=tmp_path),
+    )
     token = app.state.raqib.sessions.create("vera").token
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://t",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
         listed = (await client.get("/api/recordings")).json()
         assert [r["name"] for r in listed] == ["night.jsonl"]
         info = (await client.get("/api/recordings/night.jsonl/replay")).json()
@@ -98,8 +126,11 @@ def test_a_simulated_scenario_replays_through_the_real_pipeline(tmp_path: Path) 
 
     scenario = scenario_module.load_scenario("single-drone")
     path = tmp_path / "single-drone.jsonl"
-    early = list(itertools.takewhile(lambda r: getattr(r, "time_s", 0.0) <= 20.0,
-                                     scenario_module.simulate(scenario, seed=1)))
+    early = list(
+        itertools.takewhile(
+            lambda r: getattr(r, "time_s", 0.0) <= 20.0, scenario_module.simulate(scenario, seed=1)
+        )
+    )
     write_recording(path, early)
     replay = build_replay(path, default_pipeline, zones=scenario.zones)
     assert replay.info().scan_count > 5

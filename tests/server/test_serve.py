@@ -45,8 +45,18 @@ def test_build_from_args_creates_an_admin_and_loads_the_zones_file(tmp_path: Pat
     add_server_arguments(parser)
     zones_file = tmp_path / "zones.geojson"
     save_zones(zones_file, [TOWER])
-    args = parser.parse_args(["--port", "9000", "--users", str(tmp_path / "users.toml"),
-                              "--zones-file", str(zones_file), "--recordings", str(tmp_path)])
+    args = parser.parse_args(
+        [
+            "--port",
+            "9000",
+            "--users",
+            str(tmp_path / "users.toml"),
+            "--zones-file",
+            str(zones_file),
+            "--recordings",
+            str(tmp_path),
+        ]
+    )
     hub = StateHub(site=SITE, zones=[COMPOUND])
     app, message = build_from_args(args, hub)
     assert message is not None and "admin" in message and "http://127.0.0.1:9000/" in message

@@ -29,8 +29,9 @@ def _missing(message: str) -> None:
 @pytest.fixture(scope="session")
 def built_ui() -> Path:
     """The web bundle, rebuilt first if the sources are newer (web/build.sh does nothing otherwise)."""
-    result = subprocess.run(["bash", str(REPO / "web" / "build.sh")], capture_output=True, text=True,
-                            timeout=300, check=False)
+    result = subprocess.run(
+        ["bash", str(REPO / "web" / "build.sh")], capture_output=True, text=True, timeout=300, check=False
+    )
     if result.returncode != 0 or not (STATIC_DIR / "index.html").is_file():
         _missing(f"the web UI could not be built: {result.stdout[-2000:]}{result.stderr[-2000:]}")
     return STATIC_DIR
@@ -70,9 +71,14 @@ def site(tmp_path: Path, built_ui: Path, request: pytest.FixtureRequest) -> Iter
     recordings.mkdir()
     factory = getattr(request, "param", None)
     extra = {"replay_pipeline": factory} if factory else {}
-    app = create_app(hub, users=make_users(tmp_path / "users.toml"), zones_file=tmp_path / "zones.geojson",
-                     recordings_dir=recordings, settings=ServerSettings(static_dir=built_ui, tick_s=0.05),
-                     **extra)
+    app = create_app(
+        hub,
+        users=make_users(tmp_path / "users.toml"),
+        zones_file=tmp_path / "zones.geojson",
+        recordings_dir=recordings,
+        settings=ServerSettings(static_dir=built_ui, tick_s=0.05),
+        **extra,
+    )
     server = LiveServer(app).start()
     yield Running(server, hub, pipeline, tmp_path / "zones.geojson", recordings)
     server.stop()

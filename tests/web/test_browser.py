@@ -28,19 +28,23 @@ pytestmark = pytest.mark.browser
 
 def _pixel(page: Any, lon: float, lat: float) -> tuple[float, float]:
     """Where a point is on the page (the map's projection plus the canvas's offset)."""
-    x, y = page.evaluate("([lon, lat]) => { const p = window.raqib.map.project([lon, lat]);"
-                         " return [p.x, p.y]; }", [lon, lat])
+    x, y = page.evaluate(
+        "([lon, lat]) => { const p = window.raqib.map.project([lon, lat]); return [p.x, p.y]; }", [lon, lat]
+    )
     box = page.locator("#map").bounding_box()
     return box["x"] + x, box["y"] + y
 
 
 def _rendered_tracks(page: Any) -> list[int]:
-    return page.evaluate("window.raqib.map.queryRenderedFeatures({layers: ['tracks']})"
-                         ".map(f => f.properties.track_id).sort((a, b) => a - b)")
+    return page.evaluate(
+        "window.raqib.map.queryRenderedFeatures({layers: ['tracks']})"
+        ".map(f => f.properties.track_id).sort((a, b) => a - b)"
+    )
 
 
-def test_log_in_and_watch_drones_appear_and_move(browser: Any, site: Running, open_page: Any,
-                                                 test_output_dir: Path) -> None:
+def test_log_in_and_watch_drones_appear_and_move(
+    browser: Any, site: Running, open_page: Any, test_output_dir: Path
+) -> None:
     page = browser.new_page()
     page.goto(site.server.url)
     page.fill("input[name=username]", "vera")
@@ -66,8 +70,9 @@ def test_log_in_and_watch_drones_appear_and_move(browser: Any, site: Running, op
     page.screenshot(path=test_output_dir / "tracks.png")
 
 
-def test_an_alert_flashes_beeps_and_an_operator_acknowledges_it(site: Running, open_page: Any,
-                                                                test_output_dir: Path) -> None:
+def test_an_alert_flashes_beeps_and_an_operator_acknowledges_it(
+    site: Running, open_page: Any, test_output_dir: Path
+) -> None:
     page = open_page("otto")
     viewer = open_page("vera")
     drone = make_track(100, 1.0, 1500, 900, vel_e_ms=-25, vel_n_ms=-5)
@@ -88,8 +93,9 @@ def test_an_alert_flashes_beeps_and_an_operator_acknowledges_it(site: Running, o
     page.mouse.click(x, y)
     page.wait_for_selector("#details h3:has-text('Track #100')")
     assert "Diplomatic compound" in page.locator("#details .threats").inner_text()
-    drawn = page.evaluate("window.raqib.map.getSource('selection').getData()"
-                          ".then(d => d.features.map(f => f.properties.what))")
+    drawn = page.evaluate(
+        "window.raqib.map.getSource('selection').getData().then(d => d.features.map(f => f.properties.what))"
+    )
     assert drawn == ["position-95", "impact", "impact-path", "impact-95"]
     page.screenshot(path=test_output_dir / "alert-raised.png")
 
@@ -99,7 +105,8 @@ def test_an_alert_flashes_beeps_and_an_operator_acknowledges_it(site: Running, o
     assert site.pipeline.calls == [("acknowledge", 1, "otto", "people told to take cover")]
     audit = site.server.call(site.hub.audit)
     assert [(e.action, e.actor, e.reason) for e in audit] == [
-        ("acknowledged", "otto", "people told to take cover")]
+        ("acknowledged", "otto", "people told to take cover")
+    ]
     viewer.wait_for_selector("li[data-alert-id='1'] .badge:has-text('ACKNOWLEDGED')")
     page.click("#audit >> xpath=..//summary")
     page.wait_for_selector("#audit li:has-text('otto')")
@@ -124,8 +131,14 @@ def test_an_admin_draws_a_zone_then_moves_it(site: Running, open_page: Any, test
     page.wait_for_selector("#zone-editor .message:has-text('Saved zone fuel')")
     saved = json.loads(site.zones_file.read_text())
     fuel = next(f for f in saved["features"] if f["properties"]["id"] == "fuel")
-    assert fuel["properties"] == {"id": "fuel", "name": "Fuel farm", "kind": "restricted", "floor_m": 0.0,
-                                  "ceiling_m": 400.0, "warn": []}
+    assert fuel["properties"] == {
+        "id": "fuel",
+        "name": "Fuel farm",
+        "kind": "restricted",
+        "floor_m": 0.0,
+        "ceiling_m": 400.0,
+        "warn": [],
+    }
     ring = fuel["geometry"]["coordinates"][0]
     assert len(ring) == 5 and ring[0] == pytest.approx([44.250, 33.280], abs=2e-4)
     assert "fuel" in [z.zone_id for z in site.pipeline.zones]
@@ -153,14 +166,25 @@ class EchoPipeline:
         pass
 
     def step(self, detections: Sequence[Detection], time_s: float) -> FakeStep:
-        return FakeStep(time_s, [make_track(int(d.identity or 0), time_s, 300.0 * int(d.identity or 0),
-                                            20.0 * time_s) for d in detections])
+        return FakeStep(
+            time_s,
+            [
+                make_track(int(d.identity or 0), time_s, 300.0 * int(d.identity or 0), 20.0 * time_s)
+                for d in detections
+            ],
+        )
 
 
 @pytest.mark.parametrize("site", [EchoPipeline], indirect=True)
 def test_replay_a_recording_to_a_given_time(site: Running, open_page: Any, test_output_dir: Path) -> None:
-    detections = [Detection(time_s=float(t), sensor_id="radar-1", lat_deg=33.27, lon_deg=44.24, alt_m=150.0,
-                            identity=str(i)) for t in range(0, 60, 2) for i in range(1, 4) if t < 20 * i]
+    detections = [
+        Detection(
+            time_s=float(t), sensor_id="radar-1", lat_deg=33.27, lon_deg=44.24, alt_m=150.0, identity=str(i)
+        )
+        for t in range(0, 60, 2)
+        for i in range(1, 4)
+        if t < 20 * i
+    ]
     write_recording(site.recordings / "night.jsonl", [SITE, RADAR, *detections])
     page = open_page("vera")
     site.publish(FakeStep(0.0, circling_tracks(5, 0.0)))

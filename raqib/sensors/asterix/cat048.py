@@ -141,11 +141,14 @@ def detections(reports: Sequence[Cat048Report], receive_time_s: float, sensor: S
         return []
     times = tod_to_unix(np.array([r.time_of_day_s for r in reports]), receive_time_s)
     from_pressure = np.array([r.height_msl_m is None and r.pressure_alt_m is not None for r in reports])
-    heights = np.array([
-        r.height_msl_m if r.height_msl_m is not None
-        else (r.pressure_alt_m if r.pressure_alt_m is not None else np.nan)
-        for r in reports
-    ])
+    heights = np.array(
+        [
+            r.height_msl_m
+            if r.height_msl_m is not None
+            else (r.pressure_alt_m if r.pressure_alt_m is not None else np.nan)
+            for r in reports
+        ]
+    )
     ranges = np.array([r.range_m for r in reports])
     elevations = elevation_deg(ranges, heights, sensor.alt_m)
     # The pressure altitude's error, seen as an angle from the radar.

@@ -28,8 +28,9 @@ async def list_alerts(request: Request, _: Viewer) -> list[AlertView]:
 
 
 @router.get("/audit")
-async def list_audit(request: Request, _: Viewer,
-                     limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[AuditView]:
+async def list_audit(
+    request: Request, _: Viewer, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+) -> list[AuditView]:
     """The latest changes to alerts, oldest first: when, what, why and by whom."""
     return context_of(request).hub.audit(limit)
 
@@ -46,18 +47,15 @@ def _act(action: Callable[[int, str, str], AlertView], alert_id: int, user: str,
 
 
 @router.post("/alerts/{alert_id}/acknowledge", responses=ACTION_ERRORS)
-async def acknowledge(alert_id: int, body: NoteIn, request: Request,
-                      principal: Operator) -> AlertView:
+async def acknowledge(alert_id: int, body: NoteIn, request: Request, principal: Operator) -> AlertView:
     return _act(context_of(request).hub.acknowledge, alert_id, principal.user.name, body.note)
 
 
 @router.post("/alerts/{alert_id}/clear", responses=ACTION_ERRORS)
-async def clear(alert_id: int, body: NoteIn, request: Request,
-                principal: Operator) -> AlertView:
+async def clear(alert_id: int, body: NoteIn, request: Request, principal: Operator) -> AlertView:
     return _act(context_of(request).hub.clear, alert_id, principal.user.name, body.note)
 
 
 @router.post("/alerts/{alert_id}/note", responses=ACTION_ERRORS)
-async def add_note(alert_id: int, body: NoteIn, request: Request,
-                   principal: Operator) -> AlertView:
+async def add_note(alert_id: int, body: NoteIn, request: Request, principal: Operator) -> AlertView:
     return _act(context_of(request).hub.add_note, alert_id, principal.user.name, body.note)

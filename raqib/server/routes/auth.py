@@ -21,8 +21,15 @@ async def login(credentials: Credentials, request: Request, response: Response) 
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
     session = context.sessions.create(user.name)
-    response.set_cookie(COOKIE_NAME, session.token, max_age=int(context.sessions.lifetime_s),
-                        httponly=True, samesite="strict", secure=context.settings.secure_cookies, path="/")
+    response.set_cookie(
+        COOKIE_NAME,
+        session.token,
+        max_age=int(context.sessions.lifetime_s),
+        httponly=True,
+        samesite="strict",
+        secure=context.settings.secure_cookies,
+        path="/",
+    )
     return LoginResult(token=session.token, user=user.name, role=user.role, expires_at_s=session.expires_at_s)
 
 
@@ -45,8 +52,7 @@ async def list_users(request: Request, _: Admin) -> list[UserView]:
 
 
 @router.put("/users/{name}", responses={**AUTH_ERRORS, 422: {"model": Problem}, 409: {"model": Problem}})
-async def put_user(name: str, edit: UserEdit, request: Request,
-                   principal: Admin) -> UserView:
+async def put_user(name: str, edit: UserEdit, request: Request, principal: Admin) -> UserView:
     """Create a user (with a password) or change one's role or password."""
     users = context_of(request).users
     if name == principal.user.name and edit.role is not Role.ADMIN:
@@ -58,8 +64,11 @@ async def put_user(name: str, edit: UserEdit, request: Request,
     return UserView(name=user.name, role=user.role)
 
 
-@router.delete("/users/{name}", status_code=status.HTTP_204_NO_CONTENT,
-               responses={**AUTH_ERRORS, 404: {"model": Problem}, 409: {"model": Problem}})
+@router.delete(
+    "/users/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**AUTH_ERRORS, 404: {"model": Problem}, 409: {"model": Problem}},
+)
 async def delete_user(name: str, request: Request, principal: Admin) -> None:
     context = context_of(request)
     if name == principal.user.name:

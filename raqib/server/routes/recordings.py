@@ -35,8 +35,9 @@ async def _replay(request: Request, name: str) -> Replay:
     except KeyError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recording {name!r}") from exc
     except ImportError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"no pipeline to replay with: {exc}") \
-            from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"no pipeline to replay with: {exc}"
+        ) from exc
     except (ReplayError, OSError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
@@ -48,8 +49,11 @@ async def replay_info(name: str, request: Request, _: Viewer) -> ReplayInfo:
 
 
 @router.get("/recordings/{name}/state", responses=REPLAY_ERRORS)
-async def replay_state(name: str, request: Request, _: Viewer,
-                       time_s: Annotated[float, Query(description="seconds, in the recording's own time")],
-                       ) -> StateSnapshot:
+async def replay_state(
+    name: str,
+    request: Request,
+    _: Viewer,
+    time_s: Annotated[float, Query(description="seconds, in the recording's own time")],
+) -> StateSnapshot:
     """The picture after the last scan at or before ``time_s``."""
     return (await _replay(request, name)).at(time_s)

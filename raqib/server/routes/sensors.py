@@ -18,8 +18,7 @@ async def list_sensors(request: Request, _: Viewer) -> list[SensorView]:
 
 
 @router.patch("/sensors/{sensor_id}", responses={404: {"model": Problem}})
-async def edit_sensor(sensor_id: str, edit: SensorEdit, request: Request,
-                      _: Admin) -> SensorView:
+async def edit_sensor(sensor_id: str, edit: SensorEdit, request: Request, _: Admin) -> SensorView:
     hub = context_of(request).hub
     sensor = next((s for s in hub.sensors if s.sensor_id == sensor_id), None)
     if sensor is None:

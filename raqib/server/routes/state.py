@@ -31,5 +31,9 @@ async def get_config(request: Request, _: Viewer) -> UiConfig:
     context = context_of(request)
     site = context.hub.site
     settings = context.settings
-    return UiConfig(site=site_view(site) if site else None, tile_url=settings.tile_url,
-                    pmtiles_url=settings.pmtiles_url, range_rings_m=list(settings.range_rings_m))
+    return UiConfig(
+        site=site_view(site) if site else None,
+        tile_url=settings.tile_url,
+        pmtiles_url=settings.pmtiles_url,
+        range_rings_m=list(settings.range_rings_m),
+    )

@@ -24,11 +24,18 @@ EDIT_ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _zone(body: ZoneIn, zone_id: str) -> Zone:
-    zone = Zone(zone_id=zone_id, name=body.name or zone_id, kind=body.kind,
-                polygon=tuple((float(lat), float(lon)) for lat, lon in body.polygon),
-                center_lat_deg=body.center_lat_deg, center_lon_deg=body.center_lon_deg,
-                radius_m=body.radius_m, floor_m=body.floor_m, ceiling_m=body.ceiling_m,
-                warn=tuple(body.warn))
+    zone = Zone(
+        zone_id=zone_id,
+        name=body.name or zone_id,
+        kind=body.kind,
+        polygon=tuple((float(lat), float(lon)) for lat, lon in body.polygon),
+        center_lat_deg=body.center_lat_deg,
+        center_lon_deg=body.center_lon_deg,
+        radius_m=body.radius_m,
+        floor_m=body.floor_m,
+        ceiling_m=body.ceiling_m,
+        warn=tuple(body.warn),
+    )
     try:
         return validate_zone(zone)
     except ZoneFileError as exc:
@@ -62,8 +69,11 @@ async def zones_geojson(request: Request, _: Viewer) -> Response:
     return Response(body, media_type="application/geo+json")
 
 
-@router.post("/zones", status_code=status.HTTP_201_CREATED,
-             responses={**EDIT_ERRORS, 409: {"model": Problem, "description": "the id is taken"}})
+@router.post(
+    "/zones",
+    status_code=status.HTTP_201_CREATED,
+    responses={**EDIT_ERRORS, 409: {"model": Problem, "description": "the id is taken"}},
+)
 async def create_zone(body: ZoneIn, request: Request, _: Admin) -> ZoneView:
     context = context_of(request)
     zone = _zone(body, body.zone_id)
@@ -74,8 +84,7 @@ async def create_zone(body: ZoneIn, request: Request, _: Admin) -> ZoneView:
 
 
 @router.put("/zones/{zone_id}", responses={**EDIT_ERRORS, 404: {"model": Problem}})
-async def replace_zone(zone_id: str, body: ZoneIn, request: Request,
-                       _: Admin) -> ZoneView:
+async def replace_zone(zone_id: str, body: ZoneIn, request: Request, _: Admin) -> ZoneView:
     """Change a zone's shape, floor, ceiling, kind or name (its id stays)."""
     context = context_of(request)
     zones = context.hub.zones
@@ -86,8 +95,11 @@ async def replace_zone(zone_id: str, body: ZoneIn, request: Request,
     return _view(context, zone_id)
 
 
-@router.delete("/zones/{zone_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses={**EDIT_ERRORS, 404: {"model": Problem}})
+@router.delete(
+    "/zones/{zone_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**EDIT_ERRORS, 404: {"model": Problem}},
+)
 async def delete_zone(zone_id: str, request: Request, _: Admin) -> None:
     context = context_of(request)
     zones = context.hub.zones
