@@ -60,7 +60,8 @@ sensors' data comes from.
     [feeds.options]              # passed to the decoder as keyword arguments
     # e.g. asterix: sac = 25, sic = 10, editions = {"48" = "1.32"}
     # (tcp-client, tcp-server and file transports read ASTERIX and JSON Lines as a stream,
-    # whose reads may end inside a block or line; the others as whole datagrams)
+    # whose reads may end inside a block or line; the others as whole datagrams; an ASTERIX
+    # stream waits for a cut block of up to max_stream_block_bytes = 8192, up to 65535)
 
 Every problem is reported as a :class:`SiteError` naming the file and the key.
 """

@@ -39,7 +39,10 @@ class AsterixConfig(msgspec.Struct, frozen=True, kw_only=True):
     field-monitor reports, which are otherwise counted and dropped. A record identical, byte
     for byte, to one received less than ``duplicate_window_s`` before is a copy from a
     redundant network path (radar feeds often arrive on two LANs) and is counted and
-    dropped; 0 keeps every copy.
+    dropped; 0 keeps every copy. ``max_stream_block_bytes`` is, on a stream (TCP, a file), the
+    longest block waited for when a read ends inside it: 8 KiB by default (a longer LEN cut by a
+    read is likelier damage, and waiting would hold up every block behind it), up to 65535 for
+    a source known to send long blocks over TCP.
     """
 
     sensor: Sensor
@@ -52,6 +55,7 @@ class AsterixConfig(msgspec.Struct, frozen=True, kw_only=True):
     ignored_categories: tuple[int, ...] = ()
     keep_test_targets: bool = False
     duplicate_window_s: float = 2.0
+    max_stream_block_bytes: int = 8192
 
     def __post_init__(self) -> None:
         for key, edition in self.editions.items():
@@ -63,6 +67,8 @@ class AsterixConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("sac and sic are configured together or not at all")
         if (self.system_ref_lat_deg is None) != (self.system_ref_lon_deg is None):
             raise ValueError("system_ref_lat_deg and system_ref_lon_deg go together")
+        if not 3 <= self.max_stream_block_bytes <= 65535:
+            raise ValueError("max_stream_block_bytes is a block's length: 3 to 65535 bytes")
 
     def edition(self, category: int) -> str:
         """The edition this source's ``category`` is parsed with."""

@@ -24,7 +24,7 @@ all arrived (or a header cut short) and reads it with the next chunk; where a de
 looks past a block (whether a bad or unread block is followed by another, whether a
 resync candidate is whole) it waits for those bytes too. So a stream decodes to the same
 detections and errors however it was cut. It waits only for a block of a category it reads
-or ignores, of at most ``MAX_WAITED_BLOCK_BYTES``: anything else is treated as in a
+or ignores, of at most ``AsterixConfig.max_stream_block_bytes``: anything else is treated as in a
 datagram, so that a damaged LEN can't hold up the feed. Resync on a stream does not ask
 for a header after the block it finds (see ``framing.stream_resync``). ``finish`` ends the
 stream: what is still held is read as the end of the data, and a block cut short is
@@ -69,12 +69,6 @@ from raqib.sensors.base import (
     UnsupportedError,
     register,
 )
-
-# The longest block a stream decoder waits for when a read ends inside it. LEN may say up to
-# 65535, but gateways size blocks to fit a datagram (most stay under an Ethernet frame, a
-# few reach several KiB); a longer LEN at the end of a read is likelier to be damage, and
-# waiting for it would hold up every block behind it.
-MAX_WAITED_BLOCK_BYTES = 8192
 
 
 class InvalidRecordError(DecodeError):
@@ -284,8 +278,9 @@ class AsterixDecoder(Decoder):
                 f"{length - arrived} never did; reading the records that did"
             )
         return (
-            f"{category} block declares {length} bytes, more than the {MAX_WAITED_BLOCK_BYTES} "
-            f"waited for on a stream, and this read holds {arrived}; reading the records that did"
+            f"{category} block declares {length} bytes, more than the "
+            f"{self.config.max_stream_block_bytes} waited for on a stream (max_stream_block_bytes), "
+            f"and this read holds {arrived}; reading the records that did"
         )
 
     def _lost(self, offset: int) -> int:
@@ -315,7 +310,7 @@ class AsterixDecoder(Decoder):
         if category not in self._records and category not in self._ignored:
             return False
         least_length = int.from_bytes(data[offset + 1 : offset + HEADER_BYTES].ljust(2, b"\0"), "big")
-        return least_length <= MAX_WAITED_BLOCK_BYTES
+        return least_length <= self.config.max_stream_block_bytes
 
     def _fault(self, cls: type[DecodeError], offset: int, reason: str) -> None:
         """Report an error at ``offset`` of the bytes being framed (which, on a stream, may

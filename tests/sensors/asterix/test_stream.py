@@ -198,6 +198,28 @@ def test_an_ignored_category_cut_by_a_read_is_skipped_whole() -> None:
     assert errors == [] and decoder.counts.ignored_blocks == 1
 
 
+def test_a_long_block_is_waited_for_up_to_the_configured_length() -> None:
+    """A CAT048 block of 400 plots (over 8 KiB) cut by a read: by default it is not waited for
+    and most of it is lost; a feed configured for long blocks reads every plot."""
+    plots = [
+        cat048_record(Plot(tod_s=30_000.0 + k / 100, theta_deg=k * 0.5, address=k + 1)) for k in range(400)
+    ]
+    long_block = block(CAT048, plots)
+    assert 8192 < len(long_block) <= 65535
+    chunks = pieces(long_block + B, [1000, 5000])
+    decoder, errors = stream_decoder()
+    assert len(read(decoder, chunks)) < 100 and errors
+    assert "max_stream_block_bytes" in errors[0].reason
+    decoder, errors = stream_decoder(max_stream_block_bytes=65535)
+    assert len(read(decoder, chunks)) == 401 and errors == []
+
+
+@pytest.mark.parametrize("length", [2, 65536])
+def test_a_block_length_no_block_can_have_is_refused(length: int) -> None:
+    with pytest.raises(ValueError, match="max_stream_block_bytes"):
+        AsterixConfig(sensor=RADAR, max_stream_block_bytes=length)
+
+
 # ---------------------------------------------------------------------------- listeners and site
 
 
@@ -224,6 +246,11 @@ def test_site_feeds_read_asterix_as_a_stream_over_tcp_and_files_only(transport: 
 
 def test_a_site_can_still_say_how_a_feed_is_framed() -> None:
     assert decoder_options(feed("tcp-server", options={"stream": False}))["stream"] is False
+
+
+def test_a_site_sets_the_longest_block_a_stream_waits_for() -> None:
+    decoder = make_decoder(feed("tcp-client", options={"max_stream_block_bytes": 65535}))
+    assert isinstance(decoder, AsterixDecoder) and decoder.config.max_stream_block_bytes == 65535
 
 
 def test_a_tcp_sender_writing_blocks_in_awkward_pieces_loses_nothing() -> None:
