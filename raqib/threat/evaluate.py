@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import msgspec
 import numpy as np
 
-from raqib.geo import distance_to_polygon_m, enu_to_geodetic, points_in_polygon
+from raqib.geo import FloatArray, distance_to_polygon_m, enu_to_geodetic, points_in_polygon
 from raqib.model import Authorisation, Site, Threat, Track, Zone
 from raqib.threat.ballistic import DragEstimator, ImpactConfig, ellipse_touches_polygon, predict_impact
 from raqib.threat.classify import speed_variance
@@ -122,6 +122,7 @@ class ThreatEvaluator:
         self.straight = StraightLineEstimator(self.config.straight)
         self._fit: StraightFit | None = None
         self._fit_row: dict[int, int] = {}
+        self._goal_heading: dict[int, tuple[FloatArray, float]] = {}  # goal read at the last look
         self.set_zones(zones)
 
     def set_zones(self, zones: Sequence[Zone]) -> None:
@@ -198,6 +199,20 @@ class ThreatEvaluator:
         threats = self._powered_threats(powered, time_s) + self._ballistic_threats(ballistic, time_s)
         return sorted(threats, key=lambda th: -th.score)
 
+    def _holds_goal(
+        self, tracks: Sequence[Track], velocity_en_ms: FloatArray, variance_ms2: FloatArray
+    ) -> np.ndarray:
+        """Per track: whether it had a goal at its last evaluation, read from a straight run whose
+        velocity agrees with this one's (a turn since then does not)."""
+        nothing = (np.full(2, np.nan), np.inf)
+        before = [self._goal_heading.get(t.track_id, nothing) for t in tracks]
+        if not before:
+            return np.zeros(0, bool)
+        change = velocity_en_ms - np.array([b[0] for b in before])
+        spread = variance_ms2 + np.array([b[1] for b in before])
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.sum(change**2, axis=1) <= self.config.intent.hold_agree_chi2 * spread)
+
     @staticmethod
     def _hostile_probability(track: Track) -> float:
         p = track.class_probs
@@ -237,12 +252,23 @@ class ThreatEvaluator:
             cov[use, 3:5, 3:5] = fit.velocity_var_ms2[chosen, None, None] * np.eye(2)
             # Intent is read from a straight run only: a turning or loitering drone's heading
             # sweeps past zones without aiming at them.
-            goal_ok = (
-                fit.valid[rows]
-                & straight
-                & ~fit.loitering[rows]
-                & (fit.baseline_s[rows] >= cfg.intent.min_straight_s)
+            steady = fit.valid[rows] & straight & ~fit.loitering[rows]
+            read = steady & (fit.baseline_s[rows] >= cfg.intent.min_straight_s)
+            held = (
+                ~read
+                & steady
+                & (fit.baseline_s[rows] >= cfg.intent.hold_straight_s)
+                & self._holds_goal(tracks, fit.velocity_en_ms[rows], fit.velocity_var_ms2[rows])
             )
+            goal_ok = read | held
+            # A held goal is compared with the heading it was last read from, not with the
+            # previous look's: a slow drift cannot carry it along.
+            headings: dict[int, tuple[FloatArray, float]] = {}
+            for k in np.flatnonzero(goal_ok).tolist():
+                track_id, r = tracks[k].track_id, int(rows[k])
+                fresh = (fit.velocity_en_ms[r], float(fit.velocity_var_ms2[r]))
+                headings[track_id] = fresh if read[k] else self._goal_heading[track_id]
+            self._goal_heading = headings
         horizon = cfg.entry.horizon_s
         goals = goal_posterior(state[:, :2], state[:, 3:5], cov[:, 3:5, 3:5], self.zones, horizon, cfg.intent)
         goal_p = np.where(goal_ok[:, None], goals.probability, 0.0)

@@ -60,6 +60,12 @@ class IntentConfig:
     # drone's heading sweeps past zones it is not aiming at (at 12 s Baghdad's fuel farm,
     # 4 degrees past the compound, was warned for a drone finishing its dog-leg turn).
     min_straight_s: float = 16.0
+    # Once read, a goal is kept while the straight run stays at least this long and its heading
+    # agrees with the one it was read from (chi-square, 2 degrees of freedom, 99 %): the test
+    # that finds the longest straight window is itself noisy, and a 16 s window that fails it
+    # for one look (falling back to 12 s) dropped a swarm drone's goal for two seconds.
+    hold_straight_s: float = 8.0
+    hold_agree_chi2: float = 9.21
     # A goal read from a heading is trusted this far ahead (time to the zone at the track's
     # speed): further out the route may still turn. Baghdad's first drone flies its first leg
     # 3-6 degrees off the compound; at 180 s its heading was read as aiming at the compound
