@@ -42,7 +42,6 @@ from raqib.tracking.measurement import (
     MeasurementBatch,
     innovation,
     predict_measurement,
-    range_rate_curvature,
     with_range_rate_curvature,
 )
 from raqib.tracking.motion import BALLISTIC, MANOEUVRE, N_MODELS, MotionConfig, mode_transition, predict_bank
@@ -693,11 +692,16 @@ class Tracker:
         x, p = new.x[rows], new.p[rows]
         sensor_pos = np.broadcast_to(batch.sensor_enu_m[plots][:, None, :], (len(rows), N_MODELS, 3))
         predicted, h = predict_measurement(x, sensor_pos, ("rr",))
-        bias, curvature = range_rate_curvature(x, p, sensor_pos)
-        range_rate = batch.z[plots, column, None, None] - bias[..., None] - predicted
-        variance = batch.r[plots, column, column][:, None] + curvature
+        range_rate, variance = with_range_rate_curvature(
+            batch.z[plots, column, None, None],
+            batch.r[plots, column, column, None, None, None],
+            x,
+            p,
+            sensor_pos,
+            ("rr",),
+        )
         new.x[rows], new.p[rows], log_likelihood = imm.kalman_update(
-            x, p, range_rate, h, variance[..., None, None]
+            x, p, range_rate - predicted, h, variance
         )
         new.mu[rows] = imm.update_mode_probs(new.mu[rows], log_likelihood)
 

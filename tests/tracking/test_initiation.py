@@ -9,7 +9,6 @@ import pytest
 from raqib.geo import enu_to_polar
 from raqib.model import Detection, Sensor
 from raqib.tracking import measurement
-from raqib.tracking import tracker as tracker_module
 from raqib.tracking.motion import BALLISTIC, CV, MotionConfig, mode_transition
 from raqib.tracking.tracker import Tracker, TrackerConfig
 from tests.tracking.helpers import RADAR, SITE, radar_detections
@@ -148,7 +147,6 @@ def _without_range_rate_curvature(monkeypatch: pytest.MonkeyPatch) -> None:
         return np.zeros(x.shape[:-1]), np.zeros(x.shape[:-1])
 
     monkeypatch.setattr(measurement, "range_rate_curvature", nothing)
-    monkeypatch.setattr(tracker_module, "range_rate_curvature", nothing)
 
 
 def test_a_young_rounds_velocity_covariance_is_honest(monkeypatch: pytest.MonkeyPatch) -> None:
