@@ -253,11 +253,15 @@ class ThreatEvaluator:
             # Intent is read from a straight run only: a turning or loitering drone's heading
             # sweeps past zones without aiming at them.
             steady = fit.valid[rows] & straight & ~fit.loitering[rows]
-            read = steady & (fit.baseline_s[rows] >= cfg.intent.min_straight_s)
+            baseline = fit.baseline_s[rows]
+            read = steady & (
+                (baseline >= cfg.intent.min_straight_s)
+                | (~fit.bent[rows] & (baseline >= cfg.intent.first_leg_straight_s))
+            )
             held = (
                 ~read
                 & steady
-                & (fit.baseline_s[rows] >= cfg.intent.hold_straight_s)
+                & (baseline >= cfg.intent.hold_straight_s)
                 & self._holds_goal(tracks, fit.velocity_en_ms[rows], fit.velocity_var_ms2[rows])
             )
             goal_ok = read | held

@@ -11,6 +11,7 @@ import numpy as np
 
 from raqib.geo import enu_to_geodetic, enu_to_polar
 from raqib.model import Detection, Sensor, Site, Track, Truth
+from tests.tracks import placed_track
 
 SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI")
 RADAR = Sensor(
@@ -77,20 +78,7 @@ def detection_records(
 
 
 def track_record(time_s: float, track_id: int, enu: np.ndarray) -> Track:
-    lat, lon, alt = enu_to_geodetic(*_split(enu), SITE)
-    return Track(
-        time_s=time_s,
-        track_id=track_id,
-        lat_deg=float(lat),
-        lon_deg=float(lon),
-        alt_m=float(alt),
-        east_m=float(enu[0]),
-        north_m=float(enu[1]),
-        up_m=float(enu[2]),
-        vel_e_ms=20.0,
-        vel_n_ms=0.0,
-        vel_u_ms=0.0,
-    )
+    return placed_track(SITE, track_id, time_s, enu, (20.0, 0.0, 0.0), sigmas_enu=None)
 
 
 def tracks_following(

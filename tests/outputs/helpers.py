@@ -17,9 +17,9 @@ from typing import Any
 import msgspec
 import xmlschema
 
-from raqib.geo import enu_to_geodetic
 from raqib.model import Alert, AlertState, Site, Track, Zone
 from tests.conftest import SHARED_DATA, require_shared
+from tests.tracks import placed_track
 
 SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI compound")
 ZONE_A = Zone(
@@ -62,23 +62,12 @@ def make_track(
     identity: str | None = None,
     authorised: bool = False,
 ) -> Track:
-    lat, lon, alt = enu_to_geodetic(east_m, north_m, up_m, SITE)
-    cov = [0.0] * 36
-    for i, sigma in enumerate((30.0, 20.0, 10.0, 3.0, 3.0, 2.0)):
-        cov[i * 7] = sigma**2
-    return Track(
-        time_s=time_s,
-        track_id=track_id,
-        lat_deg=float(lat),
-        lon_deg=float(lon),
-        alt_m=float(alt),
-        east_m=east_m,
-        north_m=north_m,
-        up_m=up_m,
-        vel_e_ms=vel_e_ms,
-        vel_n_ms=vel_n_ms,
-        vel_u_ms=vel_u_ms,
-        cov_enu=tuple(cov),
+    return placed_track(
+        SITE,
+        track_id,
+        time_s,
+        (east_m, north_m, up_m),
+        (vel_e_ms, vel_n_ms, vel_u_ms),
         target_class=target_class,
         class_probs={target_class: 0.87},
         sources=sources,

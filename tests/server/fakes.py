@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from raqib.geo import enu_to_geodetic
 from raqib.model import Alert, AlertState, AuditEntry, Sensor, Site, Threat, Track, Zone
+from tests.tracks import placed_track
 
 SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI")
 COMPOUND = Zone(
@@ -61,24 +61,13 @@ def make_track(
     target_class: str = "drone",
     identity: str | None = None,
 ) -> Track:
-    lat, lon, alt = enu_to_geodetic(east_m, north_m, up_m, SITE)
-    cov = [0.0] * 36
-    for i, sigma in enumerate((30.0, 20.0, 10.0, 3.0, 3.0, 2.0)):
-        cov[i * 7] = sigma**2
-    cov[1] = cov[6] = 0.5 * 30.0 * 20.0
-    return Track(
-        time_s=time_s,
-        track_id=track_id,
-        lat_deg=float(lat),
-        lon_deg=float(lon),
-        alt_m=float(alt),
-        east_m=east_m,
-        north_m=north_m,
-        up_m=up_m,
-        vel_e_ms=vel_e_ms,
-        vel_n_ms=vel_n_ms,
-        vel_u_ms=0.0,
-        cov_enu=tuple(cov),
+    return placed_track(
+        SITE,
+        track_id,
+        time_s,
+        (east_m, north_m, up_m),
+        (vel_e_ms, vel_n_ms, 0.0),
+        east_north_correlation=0.5,
         target_class=target_class,
         class_probs={target_class: 0.8, "bird": 0.2},
         sources=("radar-1",),
