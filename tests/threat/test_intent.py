@@ -282,3 +282,36 @@ def test_a_held_goal_is_let_go_when_the_heading_turns() -> None:
     same = evaluator._holds_goal(tracks, np.array([[30.5, 1.0], [30.0, 0.0]]), np.array([1.0, 1.0]))
     turned = evaluator._holds_goal(tracks, np.array([[26.0, 15.0], [30.0, 0.0]]), np.array([1.0, 1.0]))
     assert same.tolist() == [True, False] and turned.tolist() == [False, False]
+
+
+def test_a_drone_seen_on_nothing_but_its_line_is_read_sooner_than_one_out_of_a_turn() -> None:
+    """From 4 km at a block: a drone on that line since it was first seen is heading for it
+    after 12 s of track; one that came round onto the same line from another leg waits for
+    16 s of it (coming out of a turn, a heading sweeps past zones it is not aimed at)."""
+    from raqib.threat.evaluate import ThreatEvaluator
+
+    block = _zone_latlon("block", -150.0, 150.0, -150.0, 150.0)
+    inbound = np.array([0.0, -30.0])
+
+    def first_at_risk_s(positions, velocities, times, start_s: float) -> float:
+        evaluator = ThreatEvaluator(SITE, [block])
+        for time_s, pos, vel in zip(times, positions, velocities, strict=True):
+            threats = evaluator.evaluate([_track(float(time_s), *pos, *vel)], float(time_s))
+            if time_s >= start_s and any(th.probability >= RAISE for th in threats):
+                return float(time_s) - start_s
+        return np.inf
+
+    times = np.arange(0.0, 30.0, 0.5)
+    straight = np.array([0.0, 4200.0]) + inbound * times[:, None]
+    assert 11.0 <= first_at_risk_s(straight, np.tile(inbound, (len(times), 1)), times, 0.0) <= 13.0
+
+    # 30 s flying east along the same approach, then the same line in from its turn at 30 s.
+    times = np.arange(0.0, 60.0, 0.5)
+    east = np.array([30.0, 0.0])
+    turn = np.array([0.0, 4200.0])
+    after = times >= 30.0
+    positions = np.where(
+        after[:, None], turn + inbound * (times - 30.0)[:, None], turn + east * (times - 30.0)[:, None]
+    )
+    velocities = np.where(after[:, None], inbound, east)
+    assert first_at_risk_s(positions, velocities, times, 30.0) >= 15.0
