@@ -31,6 +31,14 @@ class AlertConfig:
     warn_horizon_s: float = 240.0
     raise_after_steps: int = 2
     raise_after_s: float = 4.0
+    # A zone whose alert is already sounding takes another track of the same kind of event
+    # after this long at risk (at most raise_after_s): the debounce keeps a zone from being
+    # warned on a moment's risk, and this one is warned already; the track's own lead and the
+    # alert's count come sooner. 20 seeds of the warning suite, against 4 s: lead share
+    # 80.4 -> 82.1 % (swarm 84 -> 87 %; the drone whose first leg points between the blocks
+    # 65 -> 81 %), alerts, false and over-warned unchanged; tracks that joined another zone's
+    # alert 108 of 468 joins -> 127 of 487 (at 0 s: 82.8 %, 134 of 494).
+    join_after_s: float = 2.0
     risk_gap_s: float = 2.0  # a risk that lapses for no longer than this has not ended
     clear_after_s: float = 15.0
     hold_probability: float = 0.2  # once alerted, a track stays at risk above this (hysteresis)
@@ -126,9 +134,13 @@ class AlertEngine:
             if key in self._suppressed:
                 continue
             ballistic = threat.impact_ellipse_m is not None  # rounds fly for seconds: at once
+            kind = event_kind(threat.target_class)
+            joining = any(o.alert.zone_id == threat.zone_id and o.kind == kind for o in self.open.values())
+            wait_s = self.config.raise_after_s
+            if joining:
+                wait_s = min(wait_s, self.config.join_after_s)
             steady = (
-                self._streak[key] >= self.config.raise_after_steps
-                and time_s - self._since[key] >= self.config.raise_after_s
+                self._streak[key] >= self.config.raise_after_steps and time_s - self._since[key] >= wait_s
             )
 
             if not (ballistic or threat.inside or steady):

@@ -124,6 +124,25 @@ def test_a_brief_risk_like_a_drone_turning_a_corner_raises_nothing_but_a_steady_
     assert [a.state for a in raised] == ["raised"] and raised[0].raised_time_s == 14.0
 
 
+def test_a_zone_already_warned_takes_another_track_sooner_than_a_new_alert_is_raised() -> None:
+    """The debounce keeps a zone from being warned on a moment's risk; a zone whose alert is
+    already sounding adds a second drone after join_after_s (the alert's count and the
+    drone's own lead), while a zone not yet warned still waits raise_after_s."""
+    config = AlertConfig(raise_after_s=4.0, join_after_s=1.0)
+    engine = AlertEngine(config)
+    for t in (0.0, 1.0, 2.0, 3.0, 4.0):
+        engine.update([threat(1)], t)
+    joined_s = raised_s = None
+    for t in (10.0, 11.0, 12.0, 13.0, 14.0):
+        changes, _ = engine.update([threat(1, t=t), threat(2, t=t), threat(3, zone="terminal", t=t)], t)
+        for alert in changes:
+            if alert.zone_id == "compound" and 2 in alert.track_ids and joined_s is None:
+                joined_s = t
+            if alert.zone_id == "terminal" and alert.state == "raised":
+                raised_s = t
+    assert joined_s == 11.0 and raised_s == 14.0
+
+
 def test_a_track_inside_the_zone_or_a_round_raises_at_once() -> None:
     engine = AlertEngine(AlertConfig(raise_after_s=4.0, raise_after_steps=2))
     changes, _ = engine.update([threat(1, inside=True, tte=0.0)], 0.0)
