@@ -134,10 +134,9 @@ class AlertEngine:
             if key in self._suppressed:
                 continue
             ballistic = threat.impact_ellipse_m is not None  # rounds fly for seconds: at once
-            kind = event_kind(threat.target_class)
-            joining = any(o.alert.zone_id == threat.zone_id and o.kind == kind for o in self.open.values())
+            sounding = self._sounding(threat.zone_id, event_kind(threat.target_class))
             wait_s = self.config.raise_after_s
-            if joining:
+            if sounding is not None:
                 wait_s = min(wait_s, self.config.join_after_s)
             steady = (
                 self._streak[key] >= self.config.raise_after_steps and time_s - self._since[key] >= wait_s
@@ -145,12 +144,7 @@ class AlertEngine:
 
             if not (ballistic or threat.inside or steady):
                 continue
-            self._join_or_raise(threat, time_s, changed, audit)
-            in_alert[key] = next(
-                a
-                for a, o in self.open.items()
-                if threat.track_id in o.tracks and o.alert.zone_id == threat.zone_id
-            )
+            in_alert[key] = self._join_or_raise(threat, sounding, time_s, changed, audit)
         for aid, open_alert in list(self.open.items()):
             last = max(t.last_at_risk_s for t in open_alert.tracks.values())
             if time_s - last >= self.config.clear_after_s:
@@ -181,9 +175,21 @@ class AlertEngine:
                 impact_lon_deg=threat.impact_lon_deg or alert.impact_lon_deg,
             )
 
+    def _sounding(self, zone_id: str, kind: str) -> int | None:
+        """The open alert for this zone and kind of event, if one is sounding."""
+        return next(
+            (aid for aid, o in self.open.items() if o.alert.zone_id == zone_id and o.kind == kind), None
+        )
+
     def _join_or_raise(
-        self, threat: Threat, time_s: float, changed: dict[int, Alert], audit: list[AuditEntry]
-    ) -> None:
+        self,
+        threat: Threat,
+        sounding: int | None,
+        time_s: float,
+        changed: dict[int, Alert],
+        audit: list[AuditEntry],
+    ) -> int:
+        """Adds the threat's track to the zone's sounding alert, or raises one; its alert id."""
         kind = event_kind(threat.target_class)
         reason = (
             f"track {threat.track_id} ({threat.target_class}) P(entry)={threat.probability:.2f}"
@@ -202,29 +208,29 @@ class AlertEngine:
             predicted_impact_s=threat.impact_time_s,
             time_to_entry_at_join_s=threat.time_to_entry_s,
         )
-        for aid, open_alert in self.open.items():
-            if open_alert.alert.zone_id == threat.zone_id and open_alert.kind == kind:
-                open_alert.tracks[threat.track_id] = entry
-                open_alert.alert = _replace(
-                    open_alert.alert,
-                    state=AlertState.UPDATED.value,
-                    track_ids=tuple(open_alert.tracks),
-                    updated_time_s=time_s,
-                    score=max(open_alert.alert.score, threat.score),
-                    reason=f"{len(open_alert.tracks)} threats: {reason}",
+        if sounding is not None:
+            open_alert = self.open[sounding]
+            open_alert.tracks[threat.track_id] = entry
+            open_alert.alert = _replace(
+                open_alert.alert,
+                state=AlertState.UPDATED.value,
+                track_ids=tuple(open_alert.tracks),
+                updated_time_s=time_s,
+                score=max(open_alert.alert.score, threat.score),
+                reason=f"{len(open_alert.tracks)} threats: {reason}",
+            )
+            changed[sounding] = open_alert.alert
+            audit.append(
+                AuditEntry(
+                    time_s=time_s,
+                    alert_id=sounding,
+                    zone_id=threat.zone_id,
+                    action="updated",
+                    actor="raqib",
+                    reason=reason,
                 )
-                changed[aid] = open_alert.alert
-                audit.append(
-                    AuditEntry(
-                        time_s=time_s,
-                        alert_id=aid,
-                        zone_id=threat.zone_id,
-                        action="updated",
-                        actor="raqib",
-                        reason=reason,
-                    )
-                )
-                return
+            )
+            return sounding
         aid = self._next_id
         self._next_id += 1
         alert = Alert(
@@ -256,6 +262,7 @@ class AlertEngine:
                 reason=reason,
             )
         )
+        return aid
 
     def _close(
         self,
