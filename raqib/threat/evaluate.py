@@ -276,6 +276,7 @@ class ThreatEvaluator:
         horizon = cfg.entry.horizon_s
         goals = goal_posterior(state[:, :2], state[:, 3:5], cov[:, 3:5, 3:5], self.zones, horizon, cfg.intent)
         goal_p = np.where(goal_ok[:, None], goals.probability, 0.0)
+        through_p = np.where(goal_ok[:, None], goals.through_probability, 0.0)
         no_goal = np.where(goal_ok, goals.none_probability, 1.0)
         speed = np.linalg.norm(state[:, 3:], axis=1)
         pos_sigma = np.sqrt(np.maximum(cov[:, 0, 0] + cov[:, 1, 1], 0))
@@ -295,13 +296,14 @@ class ThreatEvaluator:
             for k, i in enumerate(reachable.tolist()):
                 track = tracks[i]
                 inside = bool(pred.inside_now[k])
-                # Heading for the zone, it gets there; heading for none, it may still fly into
-                # it (its kinematics say); heading for another zone, it does not. A line that
+                # Heading for the zone, it gets there; heading for a farther zone beyond it, it
+                # crosses it on the way; heading for none, it may still fly into it (its
+                # kinematics say); heading for another zone, it does not. A line that
                 # carries it in sooner than it could turn away counts whatever the intent: the
                 # goal posterior does not veto the kinematics (a dog-leg's first leg pointing
                 # at one block makes it the likely goal until the turn for the other).
                 kinematic = float(pred.probability[k])
-                mixture = float(goal_p[i, j]) + float(no_goal[i]) * kinematic
+                mixture = float(goal_p[i, j]) + float(through_p[i, j]) + float(no_goal[i]) * kinematic
                 probability = 1.0 if inside else max(kinematic, mixture)
                 if probability <= 0.0:
                     continue

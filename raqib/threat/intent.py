@@ -13,16 +13,23 @@ drone loitering beside a zone is not taken for one attacking it just because it 
 
 Per track, with prior ``goal_prior`` per zone and the rest on "no zone" (under which the
 track's kinematics alone say whether it flies into a zone, and under a goal elsewhere it does
-not), one look at the heading h gives
+not, unless it lies on the way there: below), one look at the heading h gives
 
     P(z | h) = prior_z L_z(h) / (prior_none / (2 pi) + sum_k prior_k L_k(h))
 
 where L_z is the density of the measured heading if the drone aims at a point spread evenly
 over the zone's angular interval [lo, hi] — (Phi((hi - h) / s) - Phi((lo - h) / s)) / (hi - lo),
 s combining the heading's own uncertainty (from the velocity's covariance across track) and
-the aim's spread, wrapped round the circle. Zones beyond the horizon (farther than
-``horizon_m``, or than the track reaches in the caller's time horizon) still compete for the
-heading but are not reported; a zone the track is inside is not a goal (it is there).
+the aim's spread, wrapped round the circle.
+
+A drone heading for a zone flies over whatever lies on its way there: the zones nearer than
+its goal that its course crosses are entered first (from the west, the west block lies in
+front of the east block; Baghdad's compound lies on the last leg to the fuel farm). So each
+zone also gets the goal posterior of every farther zone, times the share of that zone's
+angular interval that it covers (the aims at the farther zone that cross it):
+``through_probability``. Zones beyond the horizon (farther than ``horizon_m``, or than the
+track reaches in the caller's time horizon) still compete for the heading but are not
+reported; a zone the track is inside is not a goal (it is there).
 
 The evidence is the heading of the track's present straight run, looked at afresh at each
 evaluation (no memory across evaluations: a leg's heading is one fact, and looking at it
@@ -95,11 +102,13 @@ class IntentConfig:
 @dataclass(frozen=True, slots=True)
 class GoalPosterior:
     """Per track and zone (N, Z): P(heading for the zone), 0 where it is out of reach within the
-    horizon or the track is inside it; the time to reach the zone's nearest edge at the
-    track's speed (s; inf where the probability is 0); and per track (N,) P(heading for no
+    horizon or the track is inside it; P(heading for a farther zone on a course that crosses
+    this one first), 0 where the zone is out of reach; the time to reach the zone's nearest
+    edge at the track's speed (s; inf where both are 0); and per track (N,) P(heading for no
     zone at all), under which only its kinematics say whether it enters one."""
 
     probability: FloatArray
+    through_probability: FloatArray
     time_to_zone_s: FloatArray
     none_probability: FloatArray
 
@@ -146,6 +155,8 @@ class HeadingEvidence:
     distance_m: FloatArray  # to the zone's nearest edge (inf inside it)
     time_to_zone_s: FloatArray
     moving: np.ndarray
+    bearing_lo_rad: FloatArray  # the zone's angular interval as seen from the track
+    bearing_hi_rad: FloatArray
 
 
 def heading_evidence(
@@ -162,7 +173,8 @@ def heading_evidence(
     speed = np.linalg.norm(velocity_en_ms, axis=1)
     if n == 0 or k == 0:
         nowhere = np.full((n, k), np.inf)
-        return HeadingEvidence(np.zeros((n, k)), nowhere, nowhere, speed >= cfg.min_speed_ms)
+        none = np.zeros((n, k))
+        return HeadingEvidence(none, nowhere, nowhere, speed >= cfg.min_speed_ms, none, none)
     heading = np.arctan2(velocity_en_ms[:, 1], velocity_en_ms[:, 0])
     across = np.stack([-np.sin(heading), np.cos(heading)], axis=1)
     across_var = np.einsum("ni,nij,nj->n", across, velocity_cov_ms2, across)
@@ -175,7 +187,7 @@ def heading_evidence(
     distance = np.where(outside, gap, np.inf)
     time_to_zone = distance / np.maximum(speed, 1e-6)[:, None]
     return HeadingEvidence(
-        np.where(outside, likelihood, 0.0), distance, time_to_zone, speed >= cfg.min_speed_ms
+        np.where(outside, likelihood, 0.0), distance, time_to_zone, speed >= cfg.min_speed_ms, lo, hi
     )
 
 
@@ -183,6 +195,26 @@ def _prior(k: int, cfg: IntentConfig) -> FloatArray:
     """Prior over (no zone, zone 1, ..., zone k)."""
     per_zone = min(cfg.goal_prior, cfg.max_goal_share / k) if k else 0.0
     return np.array([1.0 - per_zone * k] + [per_zone] * k)
+
+
+def on_the_way(goal_probability: FloatArray, evidence: HeadingEvidence) -> FloatArray:
+    """Per track and zone (N, Z): the posterior of the farther zones whose aims cross this zone,
+    each weighted by the share of its angular interval this zone covers (aim spread evenly
+    over the goal's interval, as the likelihood has it). A goal counts for every zone within
+    the horizon that lies on its way, even a goal beyond the horizon: the course is trusted
+    as far as the nearer zone."""
+    lo, hi = evidence.bearing_lo_rad, evidence.bearing_hi_rad  # (N, Z)
+    centre = (lo + hi) / 2
+    # Intervals are unwrapped about each zone's own centre bearing: bring the goal's next to
+    # the nearer zone's before overlapping them.
+    turns = TWO_PI * np.round((centre[:, None, :] - centre[:, :, None]) / TWO_PI)  # (N, near, goal)
+    near_lo, near_hi = lo[:, :, None], hi[:, :, None]
+    goal_lo, goal_hi = lo[:, None, :] - turns, hi[:, None, :] - turns
+    overlap = np.minimum(near_hi, goal_hi) - np.maximum(near_lo, goal_lo)
+    share = np.clip(overlap, 0.0, None) / np.maximum(hi - lo, 1e-6)[:, None, :]
+    distance = evidence.distance_m
+    farther = distance[:, None, :] > distance[:, :, None]
+    return np.asarray(np.einsum("njk,nk->nj", np.where(farther, share, 0.0), goal_probability))
 
 
 def _report(
@@ -194,8 +226,10 @@ def _report(
         & evidence.moving[:, None]
         & observed[:, None]
     )
+    through = on_the_way(posterior[:, 1:], evidence)
     return GoalPosterior(
         np.where(reachable, posterior[:, 1:], 0.0),
+        np.where(reachable, through, 0.0),
         np.where(reachable, evidence.time_to_zone_s, np.inf),
         np.where(observed, posterior[:, 0], 1.0),
     )

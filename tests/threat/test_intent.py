@@ -73,6 +73,42 @@ def test_a_drone_pointing_between_two_blocks_is_heading_for_one_of_them_and_neit
         assert gap.sum() > 0.6
 
 
+def test_a_drone_heading_for_the_far_block_crosses_the_near_one_on_its_way() -> None:
+    """From 4 km west, on the line through both blocks: the heading cannot tell which block is
+    the goal, but either way the drone flies into the west block first. The west block gets
+    the east block's goal as well (the east block hides behind it almost entirely); the east
+    block gets nothing of the west one's (a drone heading for the west block stops there)."""
+    goals = _posterior((-4250.0, 0.0), 90.0, 2.0, BLOCKS)
+    west, east = goals.probability[0]
+    through_west, through_east = goals.through_probability[0]
+    assert abs(west - east) < 0.2  # the heading alone does not tell them apart
+    assert west < RAISE + 0.15
+    assert through_east == 0.0
+    assert 0.8 * east <= through_west <= east
+    assert west + through_west >= 0.6
+
+
+def test_a_farther_zone_beside_the_course_lends_nothing_to_the_near_one() -> None:
+    """Aimed at a block 4 km ahead, passing a shed 2 km ahead 300 m to one side: the shed is
+    nearer but beside the course, not across it, so the block's goal puts nothing on it."""
+    block = _square("block", -150.0, 150.0, -150.0, 150.0)
+    shed = _square("shed", 300.0, 600.0, 1900.0, 2200.0)
+    goals = _posterior((0.0, 4150.0), 180.0, 1.0, [block, shed])
+    assert goals.probability[0, 0] > 0.5
+    assert goals.through_probability[0, 1] == 0.0
+
+
+def test_a_goal_beyond_the_horizon_still_crosses_a_zone_within_it() -> None:
+    """The near block 3 km ahead is in reach; a depot 7 km ahead on the same line is not
+    (5.5 km): the depot is not reported, but a drone heading for it crosses the block."""
+    block = _square("block", -150.0, 150.0, 2850.0, 3150.0)
+    depot = _square("depot", -400.0, 400.0, -400.0, 400.0)
+    goals = _posterior((0.0, 6000.0), 180.0, 1.0, [block, depot])
+    assert goals.probability[0, 1] == 0.0 and goals.through_probability[0, 1] == 0.0
+    assert goals.through_probability[0, 0] > 0.1
+    assert goals.probability[0, 0] + goals.through_probability[0, 0] > 0.7
+
+
 def test_pointing_at_a_large_zone_close_by_is_weak_evidence() -> None:
     """A 400 m depot 400 m away spans 53 degrees: a loiterer's straight leg at it is no sign
     of an attack, where the same heading at a small zone 4 km away is."""
@@ -235,6 +271,26 @@ def test_a_zone_on_the_way_to_the_likely_goal_is_still_at_risk() -> None:
     by_zone = {th.zone_id: th.probability for th in threats}
     assert by_zone["block"] >= RAISE
     assert by_zone["depot"] >= 0.9
+
+
+def test_the_near_block_on_the_line_through_both_is_surely_at_risk_as_soon_as_the_goal_is_read() -> None:
+    """From 4.4 km west along the line through both blocks: whichever block it is heading for,
+    it enters the west one first. At its first read (12 s of straight track) the west block is
+    at risk with the east block's goal added to its own (about 0.4 alone, like the east)."""
+    from raqib.threat.evaluate import ThreatEvaluator
+
+    zones = [
+        _zone_latlon("west", -400.0, -100.0, -150.0, 150.0),
+        _zone_latlon("east", 100.0, 400.0, -150.0, 150.0),
+    ]
+    evaluator = ThreatEvaluator(SITE, zones)
+    first: dict[str, float] = {}
+    for time_s in np.arange(0.0, 14.5, 0.5):
+        track = _track(float(time_s), -4400.0 + 30.0 * time_s, 0.0, 30.0, 0.0)
+        for threat in evaluator.evaluate([track], float(time_s)):
+            first.setdefault(threat.zone_id, threat.probability)
+    assert first["west"] >= 0.7
+    assert first["east"] < first["west"] - 0.25
 
 
 def test_a_goal_read_from_a_straight_run_is_not_dropped_when_the_window_test_flickers() -> None:
