@@ -211,6 +211,9 @@ class Threat(msgspec.Struct, frozen=True, kw_only=True):
     impact_ellipse_m: tuple[float, float, float] | None = None  # semi-major, semi-minor (95 %), azimuth_deg
     # An impact predicted from too few plots to warn on: shown to the operator, never alerted.
     provisional: bool = False
+    # The share of ``probability`` read from the track's heading over its straight run (heading
+    # for this zone, or for a farther one across it): risk that has already persisted.
+    heading_probability: float = 0.0
 
 
 class AlertState(StrEnum):

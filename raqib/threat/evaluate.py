@@ -303,7 +303,8 @@ class ThreatEvaluator:
                 # goal posterior does not veto the kinematics (a dog-leg's first leg pointing
                 # at one block makes it the likely goal until the turn for the other).
                 kinematic = float(pred.probability[k])
-                mixture = float(goal_p[i, j]) + float(through_p[i, j]) + float(no_goal[i]) * kinematic
+                heading = float(goal_p[i, j]) + float(through_p[i, j])
+                mixture = heading + float(no_goal[i]) * kinematic
                 probability = 1.0 if inside else max(kinematic, mixture)
                 if probability <= 0.0:
                     continue
@@ -326,6 +327,7 @@ class ThreatEvaluator:
                         time_to_entry_s=tte,
                         closest_approach_m=float(pred.closest_approach_m[k]),
                         score=self._score(zone, probability, tte, track),
+                        heading_probability=heading,
                     )
                 )
         return threats

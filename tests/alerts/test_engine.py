@@ -159,3 +159,18 @@ def test_a_provisional_impact_is_shown_but_never_raises() -> None:
     assert engine.update([rough], 0.0)[0] == []
     firm = msgspec.structs.replace(rough, provisional=False, time_s=0.5)
     assert [a.state for a in engine.update([firm], 0.5)[0]] == ["raised"]
+
+
+def test_a_risk_read_from_a_straight_runs_heading_needs_no_debounce_a_moments_line_does() -> None:
+    """The debounce is for a moment's risk: a drone turning a corner points its line at a zone
+    for a few seconds. A risk read from the heading of a straight run (intent reads one only
+    from 12-16 s of it) has persisted already: it raises on its second evaluation, while a
+    line's risk still waits raise_after_s."""
+    engine = AlertEngine(AlertConfig(raise_after_s=4.0, raise_after_steps=2))
+    raised: dict[str, float] = {}
+    for t in (0.0, 1.0, 2.0, 3.0, 4.0):
+        read = msgspec.structs.replace(threat(1, t=t), heading_probability=0.8)
+        line = threat(2, zone="terminal", t=t)
+        changes, _ = engine.update([read, line], t)
+        raised.update({a.zone_id: t for a in changes if a.state == "raised"})
+    assert raised == {"compound": 1.0, "terminal": 4.0}
