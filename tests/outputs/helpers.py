@@ -17,29 +17,15 @@ from typing import Any
 import msgspec
 import xmlschema
 
-from raqib.model import Alert, AlertState, Site, Track, Zone
+from raqib.model import Alert, AlertState, Track
 from tests.conftest import SHARED_DATA, require_shared
+from tests.sites import COMPOUND, ORBI, TOWER
 from tests.tracks import placed_track
 
-SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI compound")
-ZONE_A = Zone(
-    zone_id="compound",
-    name="Diplomatic compound",
-    kind="protected",
-    polygon=((33.2660, 44.2400), (33.2660, 44.2432), (33.2633, 44.2432), (33.2633, 44.2400)),
-    floor_m=0.0,
-    ceiling_m=500.0,
-    warn=("tak-a", "cap-a", "hook-a", "siren-a"),
-)
-ZONE_B = Zone(
-    zone_id="tower",
-    name="Control tower",
-    kind="warning",
-    center_lat_deg=33.2600,
-    center_lon_deg=44.2300,
-    radius_m=300.0,
-    warn=("tak-b", "cap-b", "hook-b"),
-)
+# A two-word name: the outputs derive the CoT uid prefix and CAP sender from it (orbi-compound).
+SITE = msgspec.structs.replace(ORBI, name="ORBI compound")
+ZONE_A = msgspec.structs.replace(COMPOUND, warn=("tak-a", "cap-a", "hook-a", "siren-a"))
+ZONE_B = msgspec.structs.replace(TOWER, warn=("tak-b", "cap-b", "hook-b"))
 MITRE = "cot/tak_takcot/mitre"
 
 

@@ -8,27 +8,13 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from raqib.model import Alert, AlertState, AuditEntry, Sensor, Site, Threat, Track, Zone
+from raqib.model import Alert, AlertState, AuditEntry, Sensor, Threat, Track, Zone
+from tests import sites
 from tests.tracks import placed_track
 
-SITE = Site(lat_deg=33.2625, lon_deg=44.2346, alt_m=35.0, name="ORBI")
-COMPOUND = Zone(
-    zone_id="compound",
-    name="Diplomatic compound",
-    kind="protected",
-    polygon=((33.2660, 44.2400), (33.2660, 44.2432), (33.2633, 44.2432), (33.2633, 44.2400)),
-    floor_m=0.0,
-    ceiling_m=500.0,
-    warn=("siren",),
-)
-TOWER = Zone(
-    zone_id="tower",
-    name="Tower",
-    kind="warning",
-    center_lat_deg=33.2600,
-    center_lon_deg=44.2300,
-    radius_m=300.0,
-)
+SITE = sites.ORBI
+COMPOUND = msgspec.structs.replace(sites.COMPOUND, warn=("siren",))
+TOWER = sites.TOWER
 RADAR = Sensor(
     sensor_id="radar-1",
     kind="radar",
