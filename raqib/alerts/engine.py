@@ -205,6 +205,7 @@ class AlertEngine:
         reason = (
             f"track {threat.track_id} ({threat.target_class}) P(entry)={threat.probability:.2f}"
             + (f" in {threat.time_to_entry_s:.0f} s" if threat.time_to_entry_s is not None else "")
+            + (f" (heading {threat.heading_probability:.2f})" if threat.heading_probability > 0 else "")
             + (" inside" if threat.inside else "")
             + (
                 f" impact ellipse {threat.impact_ellipse_m[0]:.0f}x{threat.impact_ellipse_m[1]:.0f} m"

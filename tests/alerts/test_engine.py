@@ -168,9 +168,12 @@ def test_a_risk_read_from_a_straight_runs_heading_needs_no_debounce_a_moments_li
     line's risk still waits raise_after_s."""
     engine = AlertEngine(AlertConfig(raise_after_s=4.0, raise_after_steps=2))
     raised: dict[str, float] = {}
+    reasons: dict[str, str] = {}
     for t in (0.0, 1.0, 2.0, 3.0, 4.0):
         read = msgspec.structs.replace(threat(1, t=t), heading_probability=0.8)
         line = threat(2, zone="terminal", t=t)
-        changes, _ = engine.update([read, line], t)
+        changes, audit = engine.update([read, line], t)
         raised.update({a.zone_id: t for a in changes if a.state == "raised"})
+        reasons.update({entry.zone_id: entry.reason for entry in audit if entry.action == "raised"})
     assert raised == {"compound": 1.0, "terminal": 4.0}
+    assert "(heading 0.80)" in reasons["compound"] and "heading" not in reasons["terminal"]  # why
