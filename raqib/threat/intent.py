@@ -104,8 +104,8 @@ class GoalPosterior:
     """Per track and zone (N, Z): P(heading for the zone), 0 where it is out of reach within the
     horizon or the track is inside it; P(heading for a farther zone on a course that crosses
     this one first), 0 where the zone is out of reach; the time to reach the zone's nearest
-    edge at the track's speed (s; inf where both are 0); and per track (N,) P(heading for no
-    zone at all), under which only its kinematics say whether it enters one."""
+    edge at the track's speed (s; inf where the zone is out of reach); and per track (N,)
+    P(heading for no zone at all), under which only its kinematics say whether it enters one."""
 
     probability: FloatArray
     through_probability: FloatArray
