@@ -221,7 +221,8 @@ class AlertEngine:
             time_to_entry_at_join_s=threat.time_to_entry_s,
         )
         if sounding is not None:
-            open_alert = self.open[sounding]
+            aid, action = sounding, "updated"
+            open_alert = self.open[aid]
             open_alert.tracks[threat.track_id] = entry
             open_alert.alert = _replace(
                 open_alert.alert,
@@ -231,45 +232,38 @@ class AlertEngine:
                 score=max(open_alert.alert.score, threat.score),
                 reason=f"{len(open_alert.tracks)} threats: {reason}",
             )
-            changed[sounding] = open_alert.alert
-            audit.append(
-                AuditEntry(
-                    time_s=time_s,
-                    alert_id=sounding,
+        else:
+            aid, action = self._next_id, "raised"
+            self._next_id += 1
+            open_alert = OpenAlert(
+                alert=Alert(
+                    alert_id=aid,
                     zone_id=threat.zone_id,
-                    action="updated",
-                    actor="raqib",
+                    state=AlertState.RAISED.value,
+                    target_class=threat.target_class,
+                    track_ids=(threat.track_id,),
+                    raised_time_s=time_s,
+                    updated_time_s=time_s,
+                    time_to_entry_s=threat.time_to_entry_s,
+                    predicted_entry_time_s=None
+                    if threat.time_to_entry_s is None
+                    else time_s + threat.time_to_entry_s,
+                    impact_lat_deg=threat.impact_lat_deg,
+                    impact_lon_deg=threat.impact_lon_deg,
+                    score=threat.score,
                     reason=reason,
-                )
+                ),
+                kind=kind,
+                tracks={threat.track_id: entry},
             )
-            return sounding
-        aid = self._next_id
-        self._next_id += 1
-        alert = Alert(
-            alert_id=aid,
-            zone_id=threat.zone_id,
-            state=AlertState.RAISED.value,
-            target_class=threat.target_class,
-            track_ids=(threat.track_id,),
-            raised_time_s=time_s,
-            updated_time_s=time_s,
-            time_to_entry_s=threat.time_to_entry_s,
-            predicted_entry_time_s=None
-            if threat.time_to_entry_s is None
-            else time_s + threat.time_to_entry_s,
-            impact_lat_deg=threat.impact_lat_deg,
-            impact_lon_deg=threat.impact_lon_deg,
-            score=threat.score,
-            reason=reason,
-        )
-        self.open[aid] = OpenAlert(alert=alert, kind=kind, tracks={threat.track_id: entry})
-        changed[aid] = alert
+            self.open[aid] = open_alert
+        changed[aid] = open_alert.alert
         audit.append(
             AuditEntry(
                 time_s=time_s,
                 alert_id=aid,
                 zone_id=threat.zone_id,
-                action="raised",
+                action=action,
                 actor="raqib",
                 reason=reason,
             )

@@ -275,8 +275,8 @@ class ThreatEvaluator:
             self._goal_heading = headings
         horizon = cfg.entry.horizon_s
         goals = goal_posterior(state[:, :2], state[:, 3:5], cov[:, 3:5, 3:5], self.zones, horizon, cfg.intent)
-        goal_p = np.where(goal_ok[:, None], goals.probability, 0.0)
-        through_p = np.where(goal_ok[:, None], goals.through_probability, 0.0)
+        # Heading for the zone, or for a farther one across it: the risk read from the heading.
+        heading_p = np.where(goal_ok[:, None], goals.probability + goals.through_probability, 0.0)
         no_goal = np.where(goal_ok, goals.none_probability, 1.0)
         speed = np.linalg.norm(state[:, 3:], axis=1)
         pos_sigma = np.sqrt(np.maximum(cov[:, 0, 0] + cov[:, 1, 1], 0))
@@ -303,7 +303,7 @@ class ThreatEvaluator:
                 # goal posterior does not veto the kinematics (a dog-leg's first leg pointing
                 # at one block makes it the likely goal until the turn for the other).
                 kinematic = float(pred.probability[k])
-                heading = float(goal_p[i, j]) + float(through_p[i, j])
+                heading = float(heading_p[i, j])
                 mixture = heading + float(no_goal[i]) * kinematic
                 probability = 1.0 if inside else max(kinematic, mixture)
                 if probability <= 0.0:
